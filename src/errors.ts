@@ -46,7 +46,11 @@ export type ErrorCode =
   /** WebAssembly is unavailable or the module was used before it was loaded. */
   | 'wasm-unavailable'
   /** Storage quota exhausted. */
-  | 'storage-full';
+  | 'storage-full'
+  /** A name in a certificate lies outside the name constraints of a CA above it on the path. */
+  | 'name-not-permitted'
+  /** The WebAssembly crypto module could not allocate the memory an operation needs. */
+  | 'out-of-memory';
 
 /** Where an error was found: the file and the field within it, when known. */
 export interface ErrorLocation {
