@@ -1,0 +1,312 @@
+import path from 'node:path';
+import { ProvkitError } from '../../errors.js';
+import { isKeyAlgorithmName } from '../../crypto/algorithms.js';
+import { LabIssuer, type SubmitResult } from '../../issuer/issuer.js';
+import { reportToCsv, reportToJson } from '../../issuer/report.js';
+import { currentState } from '../../issuer/states.js';
+import type { SystemSpec } from '../../issuer/system.js';
+import { FileIssuerStore } from '../../node/file-issuer-store.js';
+import { CommandFailure, flag, integerOption, requiredString, stringList, stringOption, type CommandArguments, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
+import { exitCodeFor } from '../exit-codes.js';
+import { passphraseOptions, readInput, readPassphrase, writeOutputs } from '../io.js';
+import { KDF_OPTIONS, kdfParameters, keyDerivation, oneOf } from '../runtime.js';
+
+const LAB_PASSPHRASE_ENV = 'PROVKIT_LAB_PASSPHRASE';
+const PACKAGE_PASSPHRASE_ENV = 'PROVKIT_PACKAGE_PASSPHRASE';
+
+const LAB: Record<string, OptionSpec> = {
+  lab: { type: 'string', value: 'DIR', required: true, description: 'Lab directory holding the issuer state (issuer.json).' },
+};
+const SYSTEM: Record<string, OptionSpec> = {
+  system: { type: 'string', value: 'ID|NAME', description: 'System to act on; needed only when the lab has several.' },
+};
+const ACTOR: Record<string, OptionSpec> = {
+  actor: { type: 'string', value: 'NAME', description: 'Operator recorded in the state history (default $PROVKIT_ACTOR, then $USER).' },
+};
+const REQUEST: Record<string, OptionSpec> = {
+  request: { type: 'string', value: 'ID', required: true, description: 'Request id (a UUID, as "lab submit" and "lab report" print it).' },
+};
+const JSON_OUTPUT: Record<string, OptionSpec> = {
+  json: { type: 'boolean', description: 'Print the result as JSON on stdout.' },
+};
+const LAB_PASSPHRASE = passphraseOptions('passphrase', 'lab passphrase that protects the CA keys', LAB_PASSPHRASE_ENV);
+
+async function openIssuer(args: CommandArguments, context: CommandContext): Promise<LabIssuer> {
+  const directory = stringOption(args, 'lab')!;
+  return new LabIssuer({ store: new FileIssuerStore(directory), kdf: await keyDerivation(), kdfParameters: kdfParameters(args), logger: context.logger, now: context.now });
+}
+
+function actorOf(args: CommandArguments, context: CommandContext): string {
+  return stringOption(args, 'actor') ?? context.env['PROVKIT_ACTOR'] ?? context.env['USER'] ?? 'operator';
+}
+
+const labInit: CommandSpec = {
+  name: 'lab init',
+  summary: 'Create a lab directory (if needed) and a system in it with its CA hierarchy: root, issuing CA, provisioning CA and profile signer. The CA keys are encrypted under the lab passphrase.',
+  options: {
+    ...LAB,
+    name: { type: 'string', value: 'NAME', description: 'System name, 1 to 128 characters (required unless --system-file gives it).' },
+    approval: { type: 'string', value: 'MODE', description: 'automatic (requests that pass verification are approved and issued at once) or manual (default).' },
+    component: { type: 'string', value: 'HANDLE', multiple: true, description: 'Component handle with the default key roles identity and tls (P-256).' },
+    'system-file': { type: 'string', value: 'FILE', description: 'JSON system specification: name, approvalMode, components with roles, hardwareIdAllowList, validityDays, requestWindowSeconds, caAlgorithm, caValidityDays; flags override it.' },
+    'allow-list': { type: 'string', value: 'FILE', description: 'Accept only the hardware ids in FILE, one per line (default: any hardware id).' },
+    'validity-days': { type: 'string', value: 'DAYS', description: 'Validity of device certificates in days (default 365).' },
+    'request-window': { type: 'string', value: 'SECONDS', description: "Accept requests whose creation time is within this many seconds of the processing time (default 86400)." },
+    'ca-algorithm': { type: 'string', value: 'ALG', description: 'Key algorithm of the CA hierarchy (default ecdsa-p256).' },
+    'ca-validity-days': { type: 'string', value: 'DAYS', description: 'Validity of the CA certificates in days (default 7300).' },
+    'truststore-out': { type: 'string', value: 'FILE', description: "Also write the system's TrustStore (.mcts) to FILE." },
+    ...LAB_PASSPHRASE,
+    ...KDF_OPTIONS,
+    ...JSON_OUTPUT,
+  },
+  async run(args, context) {
+    let spec: Partial<SystemSpec> = {};
+    const systemFile = stringOption(args, 'system-file');
+    if (systemFile !== undefined) {
+      try {
+        spec = JSON.parse(new TextDecoder().decode(await readInput(systemFile, 'system file'))) as Partial<SystemSpec>;
+      } catch (error) {
+        if (error instanceof ProvkitError) throw error;
+        throw new ProvkitError('malformed', `the system file is not valid JSON (${(error as Error).message})`, { file: systemFile });
+      }
+    }
+    const name = stringOption(args, 'name') ?? spec.name;
+    if (name === undefined) throw new ProvkitError('invalid-argument', '--name is required (or a "name" in --system-file); see "provkit lab init --help"');
+    const components = stringList(args, 'component');
+    const approval = stringOption(args, 'approval');
+    const caAlgorithm = stringOption(args, 'ca-algorithm');
+    if (caAlgorithm !== undefined && !isKeyAlgorithmName(caAlgorithm)) throw new ProvkitError('invalid-argument', `--ca-algorithm ${caAlgorithm} is not a key algorithm name such as ecdsa-p256`);
+    const merged: SystemSpec = {
+      ...spec,
+      name,
+      components: components.length > 0 ? components.map((handle) => ({ handle })) : (spec.components ?? []),
+    };
+    if (approval !== undefined) merged.approvalMode = oneOf(approval, ['automatic', 'manual'] as const, 'approval', 'manual');
+    const validityDays = integerOption(args, 'validity-days', { min: 1, max: 10950 });
+    if (validityDays !== undefined) merged.validityDays = validityDays;
+    const window = integerOption(args, 'request-window', { min: 1, max: 366 * 86400 });
+    if (window !== undefined) merged.requestWindowSeconds = window;
+    if (caAlgorithm !== undefined && isKeyAlgorithmName(caAlgorithm)) merged.caAlgorithm = caAlgorithm;
+    const caValidity = integerOption(args, 'ca-validity-days', { min: 2, max: 18250 });
+    if (caValidity !== undefined) merged.caValidityDays = caValidity;
+    const allowList = stringOption(args, 'allow-list');
+    if (allowList !== undefined) {
+      merged.hardwareIdAllowList = new TextDecoder().decode(await readInput(allowList, 'allow-list')).split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+    }
+    if (merged.components.length === 0) throw new ProvkitError('invalid-argument', 'a system needs at least one component: pass --component HANDLE or list components in --system-file');
+
+    const passphrase = await readPassphrase(args, context, 'passphrase', 'lab passphrase', LAB_PASSPHRASE_ENV);
+    const store = new FileIssuerStore(stringOption(args, 'lab')!);
+    if (!(await store.exists())) await store.initialise();
+    const issuer = await openIssuer(args, context);
+    const system = await issuer.createSystem(merged, passphrase);
+    const truststoreOut = stringOption(args, 'truststore-out');
+    if (truststoreOut !== undefined) await writeOutputs([{ file: truststoreOut, bytes: await issuer.trustStore(system.id) }], flag(args, 'force'));
+    if (flag(args, 'json')) {
+      context.print(JSON.stringify({ systemId: system.id, name: system.name, approvalMode: system.approvalMode, components: system.components.map((component) => ({ handle: component.handle, roles: component.roles.map((role) => role.role) })) }, null, 2));
+    } else {
+      context.print(`created system ${system.name} (${system.id}), approval ${system.approvalMode}, components ${system.components.map((component) => `${component.handle} [${component.roles.map((role) => role.role).join(', ')}]`).join(', ')}`);
+    }
+  },
+};
+
+const labPackage: CommandSpec = {
+  name: 'lab package',
+  summary: 'Export a provisioning package for a component into a directory: truststore.mcts, COMPONENT.mcpp and COMPONENT.mcpip (a new provisioning identity, encrypted under the package passphrase).',
+  options: {
+    ...LAB,
+    ...SYSTEM,
+    component: { type: 'string', value: 'HANDLE', required: true, description: 'Component to package.' },
+    out: { type: 'string', value: 'DIR', required: true, description: 'Directory the three files are written to (created if missing).' },
+    'validity-days': { type: 'string', value: 'DAYS', description: 'Validity of the provisioning certificate in days (default 365).' },
+    force: { type: 'boolean', description: 'Replace existing files in DIR.' },
+    ...LAB_PASSPHRASE,
+    ...passphraseOptions('package-passphrase', 'package passphrase that protects the .mcpip', PACKAGE_PASSPHRASE_ENV),
+    ...KDF_OPTIONS,
+    ...JSON_OUTPUT,
+  },
+  async run(args, context) {
+    const issuer = await openIssuer(args, context);
+    const system = await issuer.findSystem(stringOption(args, 'system'));
+    const component = requiredString(args, 'component', 'lab package');
+    const validityDays = integerOption(args, 'validity-days', { min: 1, max: 10950 });
+    const passphrase = await readPassphrase(args, context, 'passphrase', 'lab passphrase', LAB_PASSPHRASE_ENV);
+    const packagePassphrase = await readPassphrase(args, context, 'package-passphrase', 'package passphrase', PACKAGE_PASSPHRASE_ENV);
+    const ca = await issuer.unlock(system.id, passphrase);
+    const exported = await issuer.exportPackage(system.id, component, { ca, packagePassphrase, ...(validityDays !== undefined ? { validityDays } : {}) });
+    const out = stringOption(args, 'out')!;
+    const files = { trustStore: path.join(out, 'truststore.mcts'), profile: path.join(out, `${component}.mcpp`), identity: path.join(out, `${component}.mcpip`) };
+    await writeOutputs(
+      [
+        { file: files.trustStore, bytes: exported.trustStore },
+        { file: files.profile, bytes: exported.profile },
+        { file: files.identity, bytes: exported.identity },
+      ],
+      flag(args, 'force'),
+    );
+    if (flag(args, 'json')) context.print(JSON.stringify({ systemId: system.id, component, profileId: exported.profileId, provisioningSerial: exported.provisioningSerialHex, files }, null, 2));
+    else context.print(`wrote ${files.trustStore}, ${files.profile}, ${files.identity} (profile ${exported.profileId}, provisioning certificate serial ${exported.provisioningSerialHex})`);
+  },
+};
+
+const labSubmit: CommandSpec = {
+  name: 'lab submit',
+  summary: 'Verify Provision Requests and record them. In automatic mode, requests that pass are approved and, when the lab passphrase is available, their Certified Profile is issued at once.',
+  positionals: 'REQUEST.mcpr...',
+  positionalCount: { min: 1, max: 10_000 },
+  options: {
+    ...LAB,
+    ...ACTOR,
+    out: { type: 'string', value: 'DIR', description: 'Directory for profiles issued at once, named after each request file with .mcp (default: next to each request).' },
+    force: { type: 'boolean', description: 'Replace existing profile files.' },
+    ...LAB_PASSPHRASE,
+    ...JSON_OUTPUT,
+  },
+  details: 'Exit status: 0 when every request was accepted, otherwise the status of the first failed request (see "provkit --help").',
+  async run(args, context) {
+    const issuer = await openIssuer(args, context);
+    const actor = actorOf(args, context);
+    const systems = await issuer.listSystems();
+    let passphrase: string | undefined;
+    if (systems.some((system) => system.approvalMode === 'automatic')) {
+      passphrase = await readPassphrase(args, context, 'passphrase', 'lab passphrase', LAB_PASSPHRASE_ENV).catch((error: unknown) => {
+        if (error instanceof ProvkitError && error.code === 'invalid-argument' && stringOption(args, 'passphrase-file') === undefined) return undefined;
+        throw error;
+      });
+    }
+    const unlocked = new Map<string, Awaited<ReturnType<LabIssuer['unlock']>>>();
+    const results: Array<SubmitResult & { profileFile?: string }> = [];
+    for (const file of args.positionals) {
+      const bytes = await readInput(file, 'request');
+      let ca;
+      if (passphrase !== undefined) {
+        const systemId = peekSystemId(issuer, bytes, file);
+        const system = systems.find((candidate) => candidate.id === systemId);
+        if (system?.approvalMode === 'automatic') {
+          ca = unlocked.get(system.id) ?? (await issuer.unlock(system.id, passphrase));
+          unlocked.set(system.id, ca);
+        }
+      }
+      const result: SubmitResult & { profileFile?: string } = await issuer.submitRequest(bytes, { file: path.basename(file), actor, ...(ca !== undefined ? { ca } : {}) });
+      if (result.profile !== undefined) {
+        const directory = stringOption(args, 'out') ?? path.dirname(file);
+        result.profileFile = path.join(directory, `${path.basename(file).replace(/\.mcpr$/i, '')}.mcp`);
+        await writeOutputs([{ file: result.profileFile, bytes: result.profile }], flag(args, 'force'));
+      }
+      results.push(result);
+    }
+    if (flag(args, 'json')) {
+      context.print(JSON.stringify(results.map(({ profile: _profile, ...rest }) => rest), null, 2));
+    } else {
+      for (const result of results) {
+        const head = `${result.file}: request ${result.requestId ?? '(unreadable)'} hardware id ${result.hardwareId ?? '-'}: ${result.state ?? 'not recorded'}`;
+        context.print(result.profileFile !== undefined ? `${head}, profile written to ${result.profileFile}` : head);
+        for (const failure of result.failures) context.print(`  ${failure.code}: ${failure.message}`);
+      }
+    }
+    const failed = results.filter((result) => !result.ok);
+    if (failed.length > 0) {
+      const first = failed[0]!;
+      const failure = first.failures[0]!;
+      throw new CommandFailure(`${failed.length} of ${results.length} requests failed; first: ${failure.message} [${failure.code}]`, exitCodeFor(failure.code));
+    }
+  },
+};
+
+function peekSystemId(issuer: LabIssuer, bytes: Uint8Array, file: string): string | undefined {
+  try {
+    return issuer.verifier.read(bytes, path.basename(file)).manifest.systemId;
+  } catch {
+    return undefined;
+  }
+}
+
+function stateCommand(name: string, summary: string, extra: Record<string, OptionSpec>, action: (issuer: LabIssuer, systemId: string, requestId: string, actor: string, args: CommandArguments) => Promise<unknown>): CommandSpec {
+  return {
+    name,
+    summary,
+    options: { ...LAB, ...REQUEST, ...ACTOR, ...extra, ...JSON_OUTPUT },
+    async run(args, context) {
+      const issuer = await openIssuer(args, context);
+      const requestId = stringOption(args, 'request')!;
+      const record = await issuer.findRequest(requestId);
+      await action(issuer, record.systemId, requestId, actorOf(args, context), args);
+      const updated = await issuer.getRequest(record.systemId, requestId);
+      const state = currentState(updated.history);
+      if (flag(args, 'json')) context.print(JSON.stringify({ requestId, hardwareId: updated.hardwareId, state, history: updated.history }, null, 2));
+      else context.print(`request ${requestId} (hardware id ${updated.hardwareId}) is now ${state}`);
+    },
+  };
+}
+
+const labApprove = stateCommand('lab approve', 'Approve a request that needs approval.', {}, (issuer, systemId, requestId, actor) => issuer.approve(systemId, requestId, actor));
+
+const labReject = stateCommand(
+  'lab reject',
+  'Reject a request that needs approval, with a reason recorded in its history and the report.',
+  { reason: { type: 'string', value: 'TEXT', required: true, description: 'Why the request is rejected.' } },
+  (issuer, systemId, requestId, actor, args) => issuer.reject(systemId, requestId, actor, requiredString(args, 'reason', 'lab reject')),
+);
+
+const labComplete = stateCommand('lab complete', 'Mark a request in Provisioning as Provisioned, once the device installed its profile.', {}, (issuer, systemId, requestId, actor) => issuer.complete(systemId, requestId, actor));
+
+const labProfile: CommandSpec = {
+  name: 'lab profile',
+  summary: 'Issue the certificates and the Certified Profile (.mcp) of an approved request and write it; for a request already issued, write the same profile again.',
+  options: {
+    ...LAB,
+    ...REQUEST,
+    ...ACTOR,
+    out: { type: 'string', value: 'FILE', required: true, description: 'Where to write the .mcp.' },
+    force: { type: 'boolean', description: 'Replace FILE if it exists.' },
+    ...LAB_PASSPHRASE,
+    ...JSON_OUTPUT,
+  },
+  async run(args, context) {
+    const issuer = await openIssuer(args, context);
+    const requestId = stringOption(args, 'request')!;
+    const record = await issuer.findRequest(requestId);
+    const state = currentState(record.history);
+    let profile: Uint8Array;
+    if ((state === 'provisioning' || state === 'provisioned') && record.profile !== undefined) {
+      profile = record.profile;
+    } else {
+      if (state !== 'approved' && state !== 'auto-approved') {
+        throw new ProvkitError('invalid-state', `request ${requestId} is ${state}; a profile is issued only for an approved request (run "provkit lab approve" first)`);
+      }
+      const passphrase = await readPassphrase(args, context, 'passphrase', 'lab passphrase', LAB_PASSPHRASE_ENV);
+      const ca = await issuer.unlock(record.systemId, passphrase);
+      profile = await issuer.issueProfile(record.systemId, requestId, { ca, actor: actorOf(args, context) });
+    }
+    const out = stringOption(args, 'out')!;
+    await writeOutputs([{ file: out, bytes: profile }], flag(args, 'force'));
+    const certificates = (await issuer.store.transaction((tx) => tx.listCertificates(record.systemId, requestId))).map((certificate) => ({ role: certificate.role, serial: certificate.serialHex, notAfter: certificate.notAfter }));
+    if (flag(args, 'json')) context.print(JSON.stringify({ requestId, hardwareId: record.hardwareId, file: out, certificates }, null, 2));
+    else context.print(`wrote ${out} for request ${requestId} (hardware id ${record.hardwareId}): ${certificates.map((certificate) => `${certificate.role} serial ${certificate.serial} until ${certificate.notAfter}`).join(', ')}`);
+  },
+};
+
+const labReport: CommandSpec = {
+  name: 'lab report',
+  summary: 'Write the provisioning report of a system: one row per device with its state, request id, transition times, certificate serials and expiry, and rejection reason.',
+  options: {
+    ...LAB,
+    ...SYSTEM,
+    format: { type: 'string', value: 'FORMAT', description: 'csv (RFC 4180, default) or json.' },
+    out: { type: 'string', value: 'FILE', description: 'Write to FILE instead of stdout.' },
+    force: { type: 'boolean', description: 'Replace FILE if it exists.' },
+  },
+  async run(args, context) {
+    const issuer = await openIssuer(args, context);
+    const system = await issuer.findSystem(stringOption(args, 'system'));
+    const format = oneOf(stringOption(args, 'format'), ['csv', 'json'] as const, 'format', 'csv');
+    const report = await issuer.report(system.id);
+    const text = format === 'csv' ? reportToCsv(report) : reportToJson(report);
+    const out = stringOption(args, 'out');
+    if (out === undefined) context.print(text.replace(/\r?\n$/, ''));
+    else await writeOutputs([{ file: out, bytes: text }], flag(args, 'force'));
+  },
+};
+
+/** The `provkit lab ...` commands. */
+export const LAB_COMMANDS: CommandSpec[] = [labInit, labPackage, labSubmit, labApprove, labReject, labProfile, labComplete, labReport];
