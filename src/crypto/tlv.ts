@@ -130,26 +130,42 @@ export function expectTag(tlv: Tlv | undefined, tag: number, what: string, locat
   return tlv;
 }
 
-/** Decodes an OBJECT IDENTIFIER's content octets to dotted form (X.690 8.19); rejects padding. */
+/**
+ * Maximum OBJECT IDENTIFIER content length, in octets, far above a 128-bit UUID arc (19
+ * octets). Without a bound, one arc of a megabyte takes minutes to decode, because the BigInt
+ * grows with every octet.
+ */
+export const MAX_OID_OCTETS = 256;
+
+/** Decodes an OBJECT IDENTIFIER's content octets to dotted form (X.690 8.19); rejects padding and more than MAX_OID_OCTETS octets. */
 export function decodeOid(value: Uint8Array, location: ErrorLocation = {}): string {
   if (value.length === 0) throw malformed('an OBJECT IDENTIFIER is empty', location);
-  const arcs: bigint[] = [];
-  let current = 0n;
+  if (value.length > MAX_OID_OCTETS) throw malformed(`an OBJECT IDENTIFIER has ${value.length} octets; the limit is ${MAX_OID_OCTETS}`, location);
+  // Parsing decodes thousands of OIDs per batch, so arcs are numbers while they stay exact
+  // (below 2^52) and become BigInt only beyond that, as UUID arcs under 2.25 do.
+  const arcs: (number | bigint)[] = [];
+  let current = 0;
+  let large: bigint | undefined;
   let startOfArc = true;
-  for (const octet of value) {
+  for (let i = 0; i < value.length; i++) {
+    const octet = value[i]!;
     if (startOfArc && octet === 0x80) throw malformed('an OBJECT IDENTIFIER arc has a non-minimal encoding', location);
     startOfArc = false;
-    current = (current << 7n) | BigInt(octet & 0x7f);
+    if (large === undefined && current < 2 ** 45) current = current * 128 + (octet & 0x7f);
+    else large = ((large ?? BigInt(current)) << 7n) | BigInt(octet & 0x7f);
     if ((octet & 0x80) === 0) {
-      arcs.push(current);
-      current = 0n;
+      arcs.push(large ?? current);
+      current = 0;
+      large = undefined;
       startOfArc = true;
     }
   }
   if (!startOfArc) throw malformed('an OBJECT IDENTIFIER is truncated', location);
   const first = arcs[0]!;
-  const head = first < 40n ? [0n, first] : first < 80n ? [1n, first - 40n] : [2n, first - 80n];
-  return [...head, ...arcs.slice(1)].join('.');
+  let head: string;
+  if (typeof first === 'bigint') head = `2.${first - 80n}`;
+  else head = first < 40 ? `0.${first}` : first < 80 ? `1.${first - 40}` : `2.${first - 80}`;
+  return arcs.length === 1 ? head : `${head}.${arcs.slice(1).join('.')}`;
 }
 
 /** Encodes a dotted OID to its content octets. */

@@ -447,7 +447,7 @@ export function parseSignedData(der: Uint8Array, location: ErrorLocation, option
 
   const digestAlgorithmsTlv = expectTag(fields[index++], TAG.SET, 'SignedData.digestAlgorithms', at('SignedData.digestAlgorithms'));
   const digestAlgorithms = readChildren(digestAlgorithmsTlv.value, at('SignedData.digestAlgorithms')).map((tlv, i) =>
-    readAlgorithmOid(tlv, location, `SignedData.digestAlgorithms[${i}]`),
+    readDigestAlgorithmOid(tlv, location, `SignedData.digestAlgorithms[${i}]`),
   );
 
   // EncapsulatedContentInfo ::= SEQUENCE { eContentType ContentType, eContent [0] EXPLICIT OCTET STRING OPTIONAL }
@@ -520,6 +520,19 @@ function readAlgorithmOid(tlv: Tlv, location: ErrorLocation, field: string): str
   return decodeOid(expectTag(oid, TAG.OID, field, { ...location, field }).value, { ...location, field });
 }
 
+/**
+ * Reads a DigestAlgorithmIdentifier. SHA-2 identifiers take no parameters, and RFC 5754
+ * section 2 requires readers to accept NULL as well, so any other parameters are malformed.
+ */
+function readDigestAlgorithmOid(tlv: Tlv, location: ErrorLocation, field: string): string {
+  const oid = readAlgorithmOid(tlv, location, field);
+  const [, parameters, ...extra] = readChildren(tlv.value, { ...location, field });
+  if (extra.length > 0 || (parameters !== undefined && !(parameters.tag === TAG.NULL && parameters.value.length === 0))) {
+    throw fail('malformed', `digest algorithm ${oid} has parameters; they must be absent or NULL`, location, field);
+  }
+  return oid;
+}
+
 /*
  * SignerInfo ::= SEQUENCE { version CMSVersion, sid SignerIdentifier, digestAlgorithm
  *   DigestAlgorithmIdentifier, signedAttrs [0] IMPLICIT SignedAttributes OPTIONAL,
@@ -545,7 +558,7 @@ function parseSignerInfo(tlv: Tlv, certificates: Certificate[], location: ErrorL
   if (sidParts.length !== 2) throw fail('malformed', 'issuerAndSerialNumber does not have exactly two fields', location, `${field}.sid`);
 
   const digestAlgorithmTlv = expectTag(parts[index++], TAG.SEQUENCE, 'digestAlgorithm', at('digestAlgorithm'));
-  const digestAlgorithmOid = readAlgorithmOid(digestAlgorithmTlv, location, `${field}.digestAlgorithm`);
+  const digestAlgorithmOid = readDigestAlgorithmOid(digestAlgorithmTlv, location, `${field}.digestAlgorithm`);
   const signedAttributesTlv = parts[index];
   if (signedAttributesTlv?.tag !== 0xa0) {
     throw fail('malformed', 'signedAttrs are missing; provkit requires contentType, messageDigest and signingTime', location, `${field}.signedAttrs`);
@@ -563,10 +576,16 @@ function parseSignerInfo(tlv: Tlv, certificates: Certificate[], location: ErrorL
   if (index !== parts.length) throw fail('malformed', 'SignerInfo has unexpected fields', location, field);
 
   const attributes = parseSignedAttributes(signedAttributesTlv, location, `${field}.signedAttrs`, warnings);
-  const signerCertificate = certificates.find((certificate) => {
+  const named = certificates.filter((certificate) => {
     const names = issuerAndSerialOf(certificate);
     return bytesEqual(names.serialNumber, serialNumber) && bytesEqual(names.issuer, issuer);
   });
+  // An issuer never gives two certificates one serial number (RFC 5280 4.1.2.2), so a second
+  // match is a substitution attempt. Picking either one would let file order decide the signer.
+  if (named.some((certificate) => !bytesEqual(certificate.der, named[0]!.der))) {
+    throw fail('malformed', `${named.length} different certificates match the signer's issuerAndSerialNumber; the signer certificate is ambiguous`, location, `${field}.sid`);
+  }
+  const signerCertificate = named[0];
 
   const signer: SignerInfoContent = {
     version,
@@ -610,9 +629,15 @@ function parseSignedAttributes(tlv: Tlv, location: ErrorLocation, field: string,
     values.set(type, attributeValues);
     if (![OID_ATTR_CONTENT_TYPE, OID_ATTR_MESSAGE_DIGEST, OID_ATTR_SIGNING_TIME, OID_ATTR_CMS_ALGORITHM_PROTECTION].includes(type)) {
       otherSignedAttributes.push(type);
-      warnings.push(`${field} contains signed attribute ${type}, which provkit does not interpret`);
     }
   });
+  // One warning for all of them, so a file with thousands of attributes cannot flood the output.
+  if (otherSignedAttributes.length > 0) {
+    const shown = otherSignedAttributes.slice(0, 8).join(', ');
+    const more = otherSignedAttributes.length > 8 ? ` and ${otherSignedAttributes.length - 8} more` : '';
+    const noun = otherSignedAttributes.length === 1 ? 'attribute' : 'attributes';
+    warnings.push(`${field} contains signed ${noun} ${shown}${more}, which provkit does not interpret`);
+  }
 
   const single = (type: string, name: string): Tlv => {
     const found = values.get(type);
@@ -641,6 +666,10 @@ function parseSignedAttributes(tlv: Tlv, location: ErrorLocation, field: string,
     const signatureAlgorithmTlv = parts.slice(1).find((part) => part.tag === 0xa1);
     if (parts.slice(1).some((part) => part.tag !== 0xa1 && part.tag !== 0xa2)) {
       throw fail('malformed', 'CMSAlgorithmProtection has an unexpected field', location, protectionField);
+    }
+    // RFC 6211 section 2: with SignedData exactly signatureAlgorithm follows, never macAlgorithm.
+    if (parts.length > 2 || parts[1]?.tag === 0xa2) {
+      throw fail('malformed', 'CMSAlgorithmProtection in a SignedData has a macAlgorithm or a repeated field; it must hold digestAlgorithm and signatureAlgorithm only', location, protectionField);
     }
     result.algorithmProtection = { digestAlgorithm };
     // [1] IMPLICIT replaces the SEQUENCE tag; restore it to compare with the SignerInfo's field.

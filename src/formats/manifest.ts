@@ -157,6 +157,10 @@ interface JsonObject {
 }
 
 const MAX_JSON_DEPTH = 32;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// C0 controls, DEL and C1 controls: no place in a display name or a certificate subject, and a
+// NUL cuts the value short for a reader that uses C strings.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * Decodes UTF-8 JSON strictly: no byte-order mark, fatal on invalid UTF-8, RFC 8259 grammar,
@@ -268,7 +272,11 @@ class JsonReader {
     const match = /^"(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"/.exec(this.text.slice(start, start + 1_000_000));
     if (match === null) this.error('invalid string', path);
     this.position += match[0].length;
-    return JSON.parse(match[0]) as string;
+    const value = JSON.parse(match[0]) as string;
+    // RFC 7493 (I-JSON) section 2.1 forbids escaped lone surrogates. Such a string has no
+    // UTF-8 form, so a reader in another language would see something else.
+    if (LONE_SURROGATE.test(value)) this.error('a string contains an escaped lone surrogate (\\uD800 to \\uDFFF without its pair)', path);
+    return value;
   }
 
   private parseNumber(path: string): number {
@@ -329,10 +337,16 @@ class Checker {
     return value;
   }
 
+  /** Checks a free-text member: 1 to `maxLength` Unicode characters (code points, as JSON Schema counts them), no control characters. */
   text(value: unknown, field: string, maxLength: number): string | undefined {
     if (value === undefined) return undefined;
-    if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) {
+    const length = typeof value === 'string' ? codePointLength(value) : 0;
+    if (typeof value !== 'string' || length === 0 || length > maxLength) {
       this.issue(field, `must be a string of 1 to ${maxLength} characters, found ${describe(value)}`);
+      return undefined;
+    }
+    if (CONTROL_CHARACTER.test(value)) {
+      this.issue(field, `${quote(value)} contains a control character (U+0000 to U+001F or U+007F to U+009F); remove it`);
       return undefined;
     }
     return value;
@@ -431,6 +445,20 @@ class Checker {
   }
 }
 
+function codePointLength(text: string): number {
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    // A high surrogate followed by a low one is one character.
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+    length++;
+  }
+  return length;
+}
+
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
@@ -468,6 +496,11 @@ function decodeCanonicalBase64(checker: Checker, value: unknown, field: string, 
   // Canonical means one text per byte string: padding present and unused bits zero.
   if (toBase64(bytes) !== text) {
     checker.issue(field, 'is not canonical base64 (missing padding or non-zero unused bits)');
+    return undefined;
+  }
+  // The character limit rounds up to whole base64 groups, so it lets up to two bytes more through.
+  if (bytes.length > maxBytes) {
+    checker.issue(field, `decodes to ${bytes.length} bytes; the limit is ${maxBytes} bytes`, 'oversized');
     return undefined;
   }
   return bytes;
@@ -660,6 +693,12 @@ export function validateCertifiedProfileManifest(value: unknown, context: Valida
     if (role !== undefined && certificateSha256 !== undefined) certificates.push({ role, certificateSha256 });
   });
   checker.uniqueRoles(certificates, 'manifest.certificates');
+  // Each role has its own key, so one certificate cannot be the issued certificate of two roles.
+  certificates.forEach((reference, i) => {
+    if (certificates.findIndex((other) => other.certificateSha256 === reference.certificateSha256) !== i) {
+      checker.issue(`manifest.certificates[${i}].certificateSha256`, `names the same certificate as an earlier entry; each role has its own certificate`);
+    }
+  });
   const base = validateProfileBase(checker, object);
   if (base !== undefined) {
     certificates.forEach((reference, i) => {

@@ -71,6 +71,19 @@ const STRING_TAG = {
 
 const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
 
+// Shared decoders: constructing a TextDecoder costs more than decoding a short name value,
+// and decode() without `stream` keeps no state between calls.
+const UTF8_DECODER = new TextDecoder('utf-8', { fatal: true });
+const UTF16BE_DECODER = new TextDecoder('utf-16be', { fatal: true });
+
+// One character per octet, in slices: a spread of a long value as call arguments overflows
+// the stack near 120,000 octets, and a certificate read from outside may be that large.
+function octetsToString(octets: Uint8Array): string {
+  let text = '';
+  for (let offset = 0; offset < octets.length; offset += 8192) text += String.fromCharCode(...octets.subarray(offset, offset + 8192));
+  return text;
+}
+
 /**
  * Decodes a directory string value by its type (X.520). Throws ProvkitError('malformed') for
  * characters outside the type's alphabet or invalid UTF-8/UTF-16/UTF-32.
@@ -84,33 +97,33 @@ export function decodeDirectoryString(tlv: Tlv, location: ErrorLocation = {}): s
   switch (tlv.tag) {
     case STRING_TAG.utf8String:
       try {
-        return new TextDecoder('utf-8', { fatal: true }).decode(value);
+        return UTF8_DECODER.decode(value);
       } catch {
         return invalid('UTF8String');
       }
     case STRING_TAG.printableString: {
-      const text = String.fromCharCode(...value);
+      const text = octetsToString(value);
       if (!PRINTABLE.test(text)) invalid('PrintableString');
       return text;
     }
     case STRING_TAG.numericString: {
-      const text = String.fromCharCode(...value);
+      const text = octetsToString(value);
       if (!/^[0-9 ]*$/.test(text)) invalid('NumericString');
       return text;
     }
     case STRING_TAG.ia5String:
       if (value.some((byte) => byte > 0x7f)) invalid('IA5String');
-      return String.fromCharCode(...value);
+      return octetsToString(value);
     case STRING_TAG.visibleString:
       if (value.some((byte) => byte < 0x20 || byte > 0x7e)) invalid('VisibleString');
-      return String.fromCharCode(...value);
+      return octetsToString(value);
     case STRING_TAG.teletexString:
       // T.61 in practice carries Latin-1, which is how browsers and OpenSSL display it.
-      return String.fromCharCode(...value);
+      return octetsToString(value);
     case STRING_TAG.bmpString: {
       if (value.length % 2 !== 0) invalid('BMPString');
       try {
-        return new TextDecoder('utf-16be', { fatal: true }).decode(value);
+        return UTF16BE_DECODER.decode(value);
       } catch {
         return invalid('BMPString');
       }
@@ -252,7 +265,7 @@ export type GeneralName =
 
 function ia5(tlv: Tlv, what: string, location: ErrorLocation): string {
   if (tlv.value.some((byte) => byte > 0x7f)) throw new ProvkitError('malformed', `${what} is not ASCII (IA5String)`, location);
-  return String.fromCharCode(...tlv.value);
+  return octetsToString(tlv.value);
 }
 
 /**

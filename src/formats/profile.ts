@@ -265,6 +265,13 @@ export function expandSubjectTemplate(template: SubjectTemplateAttribute[], valu
     if (attribute.type === 'C' && !/^[A-Z]{2}$/.test(value)) {
       throw new ProvkitError('invalid-argument', `country "${value}" is not a two-letter ISO 3166 code`, { field: `subjectTemplate[${i}].value` });
     }
+    // RFC 5280 appendix A: serialNumber is a PrintableString, whose alphabet lacks "_" (which a
+    // hardware id may contain) and every non-ASCII character.
+    if (attribute.type === 'serialNumber' && !/^[A-Za-z0-9 '()+,\-./:=?]+$/.test(value)) {
+      throw new ProvkitError('invalid-argument', `serialNumber "${value}" has characters outside PrintableString (A-Z a-z 0-9 space ' ( ) + , - . / : = ?)`, {
+        field: `subjectTemplate[${i}].value`,
+      });
+    }
     const result: NameAttribute = { type: oid, value };
     if (SUBJECT_ATTRIBUTE_OIDS[attribute.type] !== undefined) result.shortName = attribute.type;
     return result;

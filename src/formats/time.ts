@@ -18,7 +18,14 @@ const GENERALIZED_TIME = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/;
  * fractions or impossible dates.
  */
 export function decodeTime(tlv: Tlv, location: ErrorLocation = {}): Date {
-  const text = String.fromCharCode(...tlv.value);
+  // Both DER forms have a fixed length. Checking it first keeps a hostile value of megabytes
+  // from becoming a string, whose spread into fromCharCode would overflow the stack.
+  const form = tlv.tag === TIME_TAG.utcTime ? { name: 'UTCTime', length: 13 } : { name: 'GeneralizedTime', length: 15 };
+  if (tlv.value.length !== form.length && (tlv.tag === TIME_TAG.utcTime || tlv.tag === TIME_TAG.generalizedTime)) {
+    throw new ProvkitError('malformed', `${form.name} has ${tlv.value.length} characters; the DER form has ${form.length}`, location);
+  }
+
+  const text = String.fromCharCode(...tlv.value.subarray(0, 15));
   let year: number;
   let match: RegExpExecArray | null;
   if (tlv.tag === TIME_TAG.utcTime) {
@@ -34,7 +41,9 @@ export function decodeTime(tlv: Tlv, location: ErrorLocation = {}): Date {
     throw new ProvkitError('malformed', `a time has tag 0x${tlv.tag.toString(16)}; expected UTCTime or GeneralizedTime`, location);
   }
   const [month, day, hour, minute, second] = match.slice(2).map(Number) as [number, number, number, number, number];
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second));
+  // Date.UTC maps years 0 to 99 onto 1900 to 1999; setting the year afterwards does not.
+  date.setUTCFullYear(year, month - 1, day);
   // Date.UTC rolls 31 February over into March; a round trip catches impossible fields.
   if (
     date.getUTCFullYear() !== year ||

@@ -10,6 +10,7 @@ import { CertificateCache, verifySignedData, type SignedFileVerification } from 
 import { verifyCertificationRequest } from './csr.js';
 import { detectFileType, type DetectedFileType } from './detect.js';
 import {
+  OID_ANY_EXTENDED_KEY_USAGE,
   OID_KP_DEVICE_IDENTITY,
   OID_KP_PROFILE_SIGNING,
   OID_KP_PROVISIONING_IDENTITY,
@@ -188,6 +189,8 @@ export async function verifyProfileToProvision(bytes: Uint8Array, options: Verif
         where: `${options.file ?? 'profile'}: manifest.provisioningCertificateSha256`,
         requiredExtendedKeyUsage: [OID_KP_PROVISIONING_IDENTITY],
         requiredKeyUsage: ['digitalSignature'],
+        // The device signs its .mcpr with this certificate, and that signer must list the usage.
+        explicitUsage: true,
       })),
     );
   }
@@ -236,7 +239,13 @@ async function checkCertificatePath(
   certificate: Certificate,
   fileCertificates: Certificate[],
   options: VerifyOptions,
-  check: { where: string; requiredExtendedKeyUsage: string[]; requiredKeyUsage: NonNullable<Certificate['keyUsage']> },
+  check: {
+    where: string;
+    requiredExtendedKeyUsage: string[];
+    requiredKeyUsage: NonNullable<Certificate['keyUsage']>;
+    /** The certificate must list every required usage itself: no extKeyUsage or anyExtendedKeyUsage alone fails, as for a signer. */
+    explicitUsage?: boolean;
+  },
 ): Promise<VerificationFailure[]> {
   const result = await validatePath(certificate, {
     anchors: options.anchors,
@@ -244,13 +253,24 @@ async function checkCertificatePath(
     time: options.time ?? new Date(),
     requiredKeyUsage: check.requiredKeyUsage,
     requiredExtendedKeyUsage: check.requiredExtendedKeyUsage,
+    requireExtendedKeyUsagePresent: check.explicitUsage === true,
     ...pathCache(options),
   });
-  return result.failures.map((failure) => {
+  const failures = result.failures.map((failure) => {
     const mapped: VerificationFailure = { code: failure.code, message: `${check.where}: ${failure.message}` };
     if (failure.certificate !== undefined) mapped.certificate = failure.certificate;
     return mapped;
   });
+  const listed = certificate.extendedKeyUsage ?? [];
+  const implicit = check.requiredExtendedKeyUsage.filter((oid) => !listed.includes(oid));
+  if (check.explicitUsage === true && listed.includes(OID_ANY_EXTENDED_KEY_USAGE) && implicit.length > 0) {
+    failures.push({
+      code: 'wrong-usage',
+      message: `${check.where}: "${certificate.subjectName}" has only anyExtendedKeyUsage; it must list ${implicit.join(', ')}`,
+      certificate: certificate.subjectName,
+    });
+  }
+  return failures;
 }
 
 /** Result of verifyFile: the detected type, the verification and what the verifier of that type returns. */

@@ -12,6 +12,7 @@ import { createCertifiedProfile, createProfileToProvision } from '../../src/form
 import { createProvisionRequest, wrapProvisionRequest, type ProvisionRequest } from '../../src/formats/request.js';
 import { writeTrustStore } from '../../src/formats/truststore.js';
 import { verifyProvisionRequest } from '../../src/formats/verify.js';
+import { repoRoot } from '../helpers/corpus.js';
 import { createTestCsrs, createTestPki, issueTestIdentity, testIds, testKeyRole, type TestIdentity, type TestPki } from '../helpers/pki.js';
 
 // OpenSSL is the independent implementation: provkit's files must pass its CMS verifier,
@@ -200,5 +201,54 @@ describe('provkit verifier on openssl cms -sign output', () => {
     const { bytes } = await opensslSigned('ecdsa-p256', ['-keyid']);
     const result = await verifyProvisionRequest(bytes, { anchors: pki.anchors, file: 'openssl.mcpr' });
     expect(result.failures.map((failure) => failure.code)).toEqual(['unsupported']);
+  });
+});
+
+describe('the OpenSSL commands of docs/formats.md', () => {
+  // A firmware engineer runs the shell blocks of the specification as written, with its file
+  // names, so each block must work on the files provkit writes.
+  function shellBlocks(heading: string): string[] {
+    const text = readFileSync(path.join(repoRoot, 'docs', 'formats.md'), 'utf8');
+    const section = text.split(/^## /m).find((part) => part.startsWith(heading));
+    if (section === undefined) throw new Error(`docs/formats.md has no section "## ${heading}"`);
+    return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]!);
+  }
+
+  it('run as written on provkit files', async () => {
+    const ids = testIds();
+    const definition = { ...ids, componentHandle: 'pump', keyRoles: [testKeyRole('tls-client')] };
+    const request = await requestSignedBy(pki.provisioning);
+    const mcp = await createCertifiedProfile({
+      profile: definition,
+      hardwareId: 'SN-77',
+      requestId: ids.requestId,
+      issued: [{ role: 'tls-client', certificate: pki.device.certificate }],
+      issuedChain: [pki.deviceCa.certificate],
+      signer: pki.profileSigner,
+    });
+    const dir = mkdtempSync(path.join(tmpdir(), 'provkit-doc-commands-'));
+    try {
+      writeFileSync(path.join(dir, 'system.mcts'), writeTrustStore(pki.anchors));
+      writeFileSync(path.join(dir, 'request.mcpr'), request.bytes);
+      writeFileSync(path.join(dir, 'proxied.mcpr'), await wrapProvisionRequest(request.bytes, pki.proxy));
+      writeFileSync(path.join(dir, 'device.mcp'), mcp.bytes);
+      writeFileSync(path.join(dir, 'one-cert.pem'), toPem('CERTIFICATE', pki.device.certificate.der));
+      const outputs: string[] = [];
+      for (const heading of ['TrustStore (.mcts)', 'Provision Request (.mcpr)', 'Certified Profile (.mcp)']) {
+        const blocks = shellBlocks(heading);
+        expect(blocks.length).toBeGreaterThan(0);
+        for (const block of blocks) {
+          const script = block.replaceAll(/\bopenssl /g, `${OPENSSL} `);
+          outputs.push(execFileSync('bash', ['-e', '-u', '-o', 'pipefail', '-c', script], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+        }
+      }
+      const output = outputs.join('\n');
+      expect(readFileSync(path.join(dir, 'inner.mcpr'))).toEqual(Buffer.from(request.bytes));
+      expect(new Uint8Array(readFileSync(path.join(dir, 'manifest.json')))).toEqual(encodeManifest(mcp.manifest));
+      expect(output).toContain(`${pki.device.certificate.fingerprint}  -`);
+      expect(output).toContain('one-cert.pem: OK');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
