@@ -1,0 +1,23 @@
+// Prints one closing line for the whole suite, "total: N passed, N failed, N skipped", from
+// the JSON reports that the unit and end-to-end vitest runs write into test-results/.
+import { existsSync, readFileSync } from 'node:fs';
+
+const reports = ['test-results/unit.json', 'test-results/e2e.json'];
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+
+for (const report of reports) {
+  if (!existsSync(report)) {
+    console.log(`test-summary: ${report} is missing, so that run did not finish`);
+    failed += 1;
+    continue;
+  }
+  const results = JSON.parse(readFileSync(report, 'utf8'));
+  passed += results.numPassedTests;
+  failed += results.numFailedTests + (results.numRuntimeErrorTestSuites ?? 0);
+  skipped += results.numPendingTests + results.numTodoTests;
+}
+
+console.log(`total: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(failed === 0 ? 0 : 1);
