@@ -156,20 +156,36 @@ export function parseSignatureAlgorithm(der: Uint8Array): SignatureScheme {
   }
 }
 
-// Imported verification keys, keyed by algorithm and SPKI, so a batch of files signed by the
-// same certificate imports each key once. Bounded; the oldest entry is evicted first.
+// Imported verification keys, keyed by algorithm and the exact SPKI bytes, so a batch of files
+// signed by the same certificate imports each key once. A key enters the cache on its second
+// use: every request also brings one-off CSR keys, and caching those would only push out the
+// signer's key and keep short-lived CryptoKeys alive. Both maps drop the least recently used
+// entry first.
 const KEY_CACHE_LIMIT = 256;
 const keyCache = new Map<string, Promise<CryptoKey>>();
+const seenOnce = new Map<string, true>();
+
+function touch<V>(map: Map<string, V>, key: string, value: V): void {
+  // Map iteration follows insertion order, so re-inserting marks the entry as recently used.
+  map.delete(key);
+  if (map.size >= KEY_CACHE_LIMIT) map.delete(map.keys().next().value!);
+  map.set(key, value);
+}
 
 function cachedPublicKey(spki: Uint8Array, importParams: RsaHashedImportParams | EcKeyImportParams | Algorithm, cacheTag: string): Promise<CryptoKey> {
   const cacheKey = `${cacheTag}:${toHex(spki)}`;
   let key = keyCache.get(cacheKey);
-  if (key === undefined) {
-    key = importPublicKey(spki, importParams);
+  if (key !== undefined) {
+    touch(keyCache, cacheKey, key);
+    return key;
+  }
+  key = importPublicKey(spki, importParams);
+  if (seenOnce.delete(cacheKey)) {
+    touch(keyCache, cacheKey, key);
     // A failed import is not remembered, so a transient failure does not stick.
     key.catch(() => keyCache.delete(cacheKey));
-    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.delete(keyCache.keys().next().value!);
-    keyCache.set(cacheKey, key);
+  } else {
+    touch(seenOnce, cacheKey, true);
   }
   return key;
 }

@@ -44,35 +44,38 @@ export function validateDer(bytes: Uint8Array, location: DerLocation = {}): Tlv 
   return top;
 }
 
+// A module-level function rather than a closure per element: checkElement runs for every
+// element of every signed file, and a batch verifies thousands of them.
+function notDer(what: string, location: ErrorLocation): never {
+  throw new ProvkitError('malformed', `not DER: ${what}`, location);
+}
+
 function checkElement(tlv: Tlv, depth: number, location: ErrorLocation): void {
   if (depth > MAX_DER_DEPTH) throw new ProvkitError('malformed', `DER nesting is deeper than ${MAX_DER_DEPTH} levels`, location);
-  const fail = (what: string): never => {
-    throw new ProvkitError('malformed', `not DER: ${what}`, location);
-  };
 
   if (tlv.tagClass === 0) {
-    if (tlv.tagNumber === 0) fail('end-of-contents octets outside an indefinite-length encoding');
-    if (tlv.constructed && PRIMITIVE_ONLY.has(tlv.tagNumber)) fail(`universal type ${tlv.tagNumber} uses the constructed form`);
-    if (!tlv.constructed && CONSTRUCTED_ONLY.has(tlv.tagNumber)) fail(`universal type ${tlv.tagNumber} uses the primitive form`);
+    if (tlv.tagNumber === 0) notDer('end-of-contents octets outside an indefinite-length encoding', location);
+    if (tlv.constructed && PRIMITIVE_ONLY.has(tlv.tagNumber)) notDer(`universal type ${tlv.tagNumber} uses the constructed form`, location);
+    if (!tlv.constructed && CONSTRUCTED_ONLY.has(tlv.tagNumber)) notDer(`universal type ${tlv.tagNumber} uses the primitive form`, location);
     const value = tlv.value;
     switch (tlv.tagNumber) {
       case 1: // BOOLEAN: X.690 11.1, TRUE is 0xFF
-        if (value.length !== 1 || (value[0] !== 0x00 && value[0] !== 0xff)) fail('a BOOLEAN is not 0x00 or 0xFF');
+        if (value.length !== 1 || (value[0] !== 0x00 && value[0] !== 0xff)) notDer('a BOOLEAN is not 0x00 or 0xFF', location);
         break;
       case 2: // INTEGER and ENUMERATED: X.690 8.3.2, minimal two's complement
       case 10:
-        if (value.length === 0) fail('an INTEGER is empty');
+        if (value.length === 0) notDer('an INTEGER is empty', location);
         if (value.length > 1 && ((value[0] === 0x00 && (value[1]! & 0x80) === 0) || (value[0] === 0xff && (value[1]! & 0x80) !== 0))) {
-          fail('an INTEGER has a non-minimal encoding');
+          notDer('an INTEGER has a non-minimal encoding', location);
         }
         break;
       case 3: // BIT STRING: X.690 8.6.2 and 11.2, unused bits 0..7 and zero
-        if (value.length === 0) fail('a BIT STRING has no unused-bits octet');
-        if (value[0]! > 7 || (value.length === 1 && value[0] !== 0)) fail('a BIT STRING has an invalid unused-bits count');
-        if (value.length > 1 && (value[value.length - 1]! & ((1 << value[0]!) - 1)) !== 0) fail('the unused bits of a BIT STRING are not zero');
+        if (value.length === 0) notDer('a BIT STRING has no unused-bits octet', location);
+        if (value[0]! > 7 || (value.length === 1 && value[0] !== 0)) notDer('a BIT STRING has an invalid unused-bits count', location);
+        if (value.length > 1 && (value[value.length - 1]! & ((1 << value[0]!) - 1)) !== 0) notDer('the unused bits of a BIT STRING are not zero', location);
         break;
       case 5: // NULL
-        if (value.length !== 0) fail('a NULL has content');
+        if (value.length !== 0) notDer('a NULL has content', location);
         break;
       case 6: // OBJECT IDENTIFIER: X.690 8.19, minimal arcs
         decodeOid(value, location);

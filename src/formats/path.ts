@@ -21,7 +21,7 @@ import { nameWithinSubtree, namesEqual, type DistinguishedName, type GeneralName
 import { verificationResult, type VerificationFailure, type VerificationResult } from './verification.js';
 import { EKU_OID, EXTENSION_OID, findExtension, parseCertificate, type Certificate, type KeyUsageName, type NameConstraints } from './x509.js';
 
-/** Inputs of validatePath. */
+/** Inputs of validatePath. An input added here that changes the outcome must also enter pathCacheKey. */
 export interface PathValidationOptions {
   anchors: Certificate[];
   /** Untrusted certificates that may complete the path (for example those embedded in a file). */
@@ -36,7 +36,7 @@ export interface PathValidationOptions {
   requireExtendedKeyUsagePresent?: boolean;
   /** Maximum number of non-self-issued intermediates (default 8). */
   maxIntermediates?: number;
-  /** Memoises signature checks and parses between files of a batch. */
+  /** Memoises path validations, signature checks and parses between files of a batch. */
   cache?: PathValidationCache;
 }
 
@@ -53,16 +53,51 @@ export const DEFAULT_MAX_INTERMEDIATES = 8;
 const MAX_COMPLETE_PATHS = 16;
 const MAX_SEARCH_STEPS = 1000;
 
+/** Number of complete path validation results a PathValidationCache keeps. */
+const PATH_CACHE_LIMIT = 1024;
+
 /**
- * Memoises the expensive parts of path validation across the files of a batch: signature
- * checks keyed by issuer and subject fingerprints, and certificate parses keyed by SHA-256.
- * Results are only reused for identical bytes, so sharing a cache cannot change an outcome.
+ * Memoises the expensive parts of path validation across the files of a batch: whole
+ * validations keyed by the fingerprints of every certificate involved, the options and where
+ * the validation time falls against each validity period, signature checks keyed by issuer
+ * and subject fingerprints, and certificate parses keyed by SHA-256. Results are only reused
+ * for identical bytes, so sharing a cache cannot change an outcome.
  */
 export class PathValidationCache {
   private readonly signatures = new Map<string, Promise<VerifyOutcome>>();
   private readonly certificates = new Map<string, Certificate>();
-  /** Counts of signature checks run and served from the cache, and of parses run and reused. */
-  readonly stats = { signatureChecks: 0, signatureHits: 0, parses: 0, parseHits: 0 };
+  private readonly paths = new Map<string, Promise<PathValidationResult>>();
+  /**
+   * Counts of signature checks run and served from the cache (a reused path validation counts
+   * the signatures of its chain as served), of parses run and reused, and of path validations
+   * run and reused.
+   */
+  readonly stats = { signatureChecks: 0, signatureHits: 0, parses: 0, parseHits: 0, pathValidations: 0, pathHits: 0 };
+
+  /**
+   * Returns a copy of the path validation result stored under `key`, running `validate` on the
+   * first request for that key. Concurrent requests share one run. The least recently used of
+   * PATH_CACHE_LIMIT results is dropped first.
+   */
+  async validatePathOnce(key: string, validate: () => Promise<PathValidationResult>): Promise<PathValidationResult> {
+    let pending = this.paths.get(key);
+    if (pending !== undefined) {
+      this.stats.pathHits++;
+      // Map iteration follows insertion order, so re-inserting marks the entry as recently used.
+      this.paths.delete(key);
+      this.paths.set(key, pending);
+      const reused = await pending;
+      this.stats.signatureHits += Math.max(0, reused.chain.length - 1);
+      return copyPathResult(reused);
+    }
+    this.stats.pathValidations++;
+    pending = validate();
+    if (this.paths.size >= PATH_CACHE_LIMIT) this.paths.delete(this.paths.keys().next().value!);
+    this.paths.set(key, pending);
+    // validatePath does not throw for bad certificates; anything that does throw is not kept.
+    pending.catch(() => this.paths.delete(key));
+    return copyPathResult(await pending);
+  }
 
   /** Verifies `subject`'s signature with `issuer`'s key, once per pair; the outcome is a VerifyOutcome, never an exception. */
   verifyIssuedBy(subject: Certificate, issuer: Certificate): Promise<VerifyOutcome> {
@@ -153,7 +188,42 @@ function buildPaths(leaf: Certificate, options: PathValidationOptions): Certific
  * 'unknown-critical-extension', 'name-not-permitted', 'malformed').
  */
 export async function validatePath(leaf: Certificate, options: PathValidationOptions): Promise<PathValidationResult> {
-  const cache = options.cache ?? new PathValidationCache();
+  const cache = options.cache;
+  if (cache === undefined) return buildAndValidatePath(leaf, options, new PathValidationCache());
+  return cache.validatePathOnce(pathCacheKey(leaf, options), () => buildAndValidatePath(leaf, options, cache));
+}
+
+/**
+ * Returns the key of a path validation in PathValidationCache: the fingerprints of the leaf,
+ * the intermediates and the anchors in the order given (the order decides which path is tried
+ * first), the options that change the outcome, and for each of those certificates where
+ * `options.time` falls against its validity period. The time enters validation only through
+ * the comparisons encoded here, so every time with the same encoding gets the same result.
+ */
+function pathCacheKey(leaf: Certificate, options: PathValidationOptions): string {
+  const time = options.time.getTime();
+  const position = (certificate: Certificate): number => {
+    const notBefore = certificate.notBefore.getTime();
+    const notAfter = certificate.notAfter.getTime();
+    // The three comparisons checkValidity and candidateIssuers make; an invalid time fails all three.
+    return (time < notBefore ? 1 : 0) | (time > notAfter ? 2 : 0) | (notBefore <= time && time <= notAfter ? 4 : 0);
+  };
+  const part = (certificates: Certificate[]): string => certificates.map((certificate) => `${certificate.fingerprint}${position(certificate)}`).join(',');
+  const settings = JSON.stringify([
+    options.requiredKeyUsage ?? [],
+    options.requiredExtendedKeyUsage ?? [],
+    options.requireExtendedKeyUsagePresent === true,
+    options.maxIntermediates ?? DEFAULT_MAX_INTERMEDIATES,
+  ]);
+  return `${settings}|${part([leaf])}|${part(options.intermediates)}|${part(options.anchors)}`;
+}
+
+// Each caller gets its own arrays and failure objects, so nothing it changes reaches the cache.
+function copyPathResult(result: PathValidationResult): PathValidationResult {
+  return { ok: result.ok, failures: result.failures.map((item) => ({ ...item })), warnings: [...result.warnings], chain: [...result.chain] };
+}
+
+async function buildAndValidatePath(leaf: Certificate, options: PathValidationOptions, cache: PathValidationCache): Promise<PathValidationResult> {
   const paths = buildPaths(leaf, options);
   if (paths.length === 0) {
     const result = verificationResult(
