@@ -4,5 +4,10 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../src/cli/main.ts');
+const { main, interrupted } = await import('../src/cli/main.ts');
+// Without these handlers Node would end at once on Ctrl-C and leave temporary files and the
+// lab lock behind.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => process.exit(interrupted(signal)));
+}
 process.exitCode = await main(process.argv.slice(2));

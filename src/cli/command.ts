@@ -79,7 +79,7 @@ export function parseCommandArguments(spec: CommandSpec, argv: string[]): Comman
     const result = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });
     parsed = { values: result.values as CommandArguments['values'], positionals: result.positionals };
   } catch (error) {
-    throw new ProvkitError('invalid-argument', `${(error as Error).message.split('\n')[0]}; see "provkit ${spec.name} --help"`);
+    throw new ProvkitError('invalid-argument', `${describeParseError(error as Error)}; see "provkit ${spec.name} --help"`);
   }
   if (parsed.values.help === true) return parsed;
 
@@ -94,6 +94,22 @@ export function parseCommandArguments(spec: CommandSpec, argv: string[]): Comman
     throw new ProvkitError('invalid-argument', `provkit ${spec.name} takes ${expected}, got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.join(' ')}; see "provkit ${spec.name} --help"`);
   }
   return parsed;
+}
+
+/**
+ * Rewrites a `util.parseArgs` error as a short sentence. Node's own messages span several
+ * lines or suggest `--` for positionals, which does not fit the one-line error of the CLI.
+ */
+function describeParseError(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const flagName = /'(-[^' ]+)/.exec(error.message)?.[1] ?? 'a flag';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown flag ${flagName}`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    if (error.message.includes('argument missing')) return `${flagName} needs a value`;
+    if (error.message.includes('ambiguous')) return `the value after ${flagName} starts with "-"; write ${flagName}=VALUE for such a value`;
+    if (error.message.includes('does not take an argument')) return `${flagName} takes no value`;
+  }
+  return error.message.split('\n')[0]!.replace(/\.$/, '');
 }
 
 /** Renders the `--help` text of a command. */

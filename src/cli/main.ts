@@ -1,4 +1,5 @@
 import { ProvkitError } from '../errors.js';
+import { removeUncommittedFiles } from '../node/file-issuer-store.js';
 import { isLogLevel, Logger } from '../log/logger.js';
 import { CommandFailure, commandHelp, parseCommandArguments, type CommandContext, type CommandSpec } from './command.js';
 import { DEVICE_COMMANDS } from './commands/device.js';
@@ -8,6 +9,21 @@ import { EXIT, EXIT_DESCRIPTIONS, exitCodeFor } from './exit-codes.js';
 
 /** Every command, in the order `provkit --help` lists them. */
 export const COMMANDS: CommandSpec[] = [...LAB_COMMANDS, ...DEVICE_COMMANDS, ...INSPECT_COMMANDS];
+
+/** Name of the command this process runs, for the line printed when it is interrupted. */
+let runningCommand: string | undefined;
+
+/**
+ * Handles SIGINT or SIGTERM: removes the temporary files and the lab lock this process holds,
+ * prints one line and returns the exit status (8, cancelled). Output files and lab state are
+ * replaced by atomic renames, so each is either complete or untouched.
+ */
+export function interrupted(signal: string, io: Pick<CliIo, 'stderr'> = defaultIo): number {
+  removeUncommittedFiles();
+  const name = runningCommand === undefined ? 'provkit' : `provkit ${runningCommand}`;
+  io.stderr(`${name}: interrupted by ${signal}; files and lab records written before it are complete and nothing is half-written; check what was done (for a lab, with \"provkit lab report\") before running the command again [cancelled]\n`);
+  return EXIT.environment;
+}
 
 /** Output streams and environment of the CLI; tests replace them. */
 export interface CliIo {
@@ -54,6 +70,28 @@ function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
 
+/** Description and remedy of each errno code a file system call may fail with, and its exit status. */
+const SYSTEM_ERRORS: Record<string, { what: string; todo: string; exitCode: number }> = {
+  EACCES: { what: 'permission denied', todo: 'check the permissions of the file and its directory, or run as a user who may use them', exitCode: EXIT.internal },
+  EPERM: { what: 'operation not permitted', todo: 'check the permissions of the file and its directory, or run as a user who may use them', exitCode: EXIT.internal },
+  EROFS: { what: 'the file system is read-only', todo: 'use a directory on a writable file system', exitCode: EXIT.internal },
+  ENOTDIR: { what: 'a part of the path is a file, not a directory', todo: 'check the path', exitCode: EXIT.usage },
+  ENOSPC: { what: 'no space left on the device', todo: 'free some space and run the command again [storage-full]', exitCode: EXIT.environment },
+  EDQUOT: { what: 'the disk quota is exhausted', todo: 'free some space and run the command again [storage-full]', exitCode: EXIT.environment },
+};
+
+/**
+ * Turns an error from a file system call into one line that names the path and the fix, so
+ * that it is not reported as an internal error. Returns undefined for any other error.
+ */
+function systemErrorLine(error: unknown): { message: string; exitCode: number } | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { code, path: file, syscall } = error as NodeJS.ErrnoException;
+  const known = code === undefined ? undefined : SYSTEM_ERRORS[code];
+  if (known === undefined || file === undefined) return undefined;
+  return { message: `cannot ${syscall ?? 'use'} ${file}: ${known.what}; ${known.todo}`, exitCode: known.exitCode };
+}
+
 /**
  * Runs `provkit` with `argv` (without the node and script paths) and returns the exit status.
  * A failure prints exactly one line on stderr: what failed, the error code and what to do.
@@ -74,6 +112,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     return EXIT.usage;
   }
   const { command, rest } = found;
+  runningCommand = command.name;
 
   const logger = new Logger({ level: 'error', source: 'provkit', sink: (record) => io.stderr(`${oneLine(`${record.level}: [${record.source}] ${record.message} ${Object.entries(record.fields ?? {}).map(([key, value]) => `${key}=${String(value)}`).join(' ')}`)}\n`) });
   const context: CommandContext = {
@@ -87,6 +126,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     },
   };
   try {
+    const pinned = io.env['PROVKIT_NOW'];
+    if (pinned !== undefined && (!/^\d{4}-\d\d-\d\dT/.test(pinned) || Number.isNaN(new Date(pinned).getTime()))) {
+      throw new ProvkitError('invalid-argument', `environment variable PROVKIT_NOW must be an RFC 3339 time such as 2026-05-01T12:00:00Z, got ${JSON.stringify(pinned)}; unset it to use the system clock`);
+    }
     const args = parseCommandArguments(command, rest);
     if (args.values['help'] === true) {
       io.stdout(commandHelp(command));
@@ -107,6 +150,11 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     if (error instanceof ProvkitError) {
       io.stderr(`provkit ${command.name}: ${oneLine(error.message)} [${error.code}]\n`);
       return exitCodeFor(error.code);
+    }
+    const system = systemErrorLine(error);
+    if (system !== undefined) {
+      io.stderr(`provkit ${command.name}: ${oneLine(system.message)}\n`);
+      return system.exitCode;
     }
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     io.stderr(`provkit ${command.name}: internal error: ${oneLine(message)}; please report it with the command line that caused it\n`);

@@ -85,6 +85,9 @@ export function defaultRoles(validityDays: number): RoleSpecRecord[] {
 
 /** Fills defaults and checks every field; throws ProvkitError('invalid-argument') naming the field. */
 export function normaliseSystemSpec(spec: SystemSpec): NormalisedSystemSpec {
+  // The spec may come from a JSON file, so every member's type is checked before it is used.
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) fail('', 'must be a JSON object');
+  if (spec.name !== undefined && typeof spec.name !== 'string') fail('name', `must be a string, got ${JSON.stringify(spec.name)}`);
   const name = spec.name?.trim() ?? '';
   if (name === '' || name.length > 128) fail('name', 'must be 1 to 128 characters');
   const approvalMode = spec.approvalMode ?? 'manual';
@@ -102,9 +105,12 @@ export function normaliseSystemSpec(spec: SystemSpec): NormalisedSystemSpec {
   const handles = new Set<string>();
   const components = spec.components.map((component, index) => {
     const field = `components[${index}]`;
-    if (!COMPONENT_HANDLE.test(component.handle ?? '')) fail(`${field}.handle`, 'must be 1 to 64 characters from letters, digits, ".", "_" and "-", starting with a letter or digit');
+    if (component === null || typeof component !== 'object' || Array.isArray(component)) fail(field, 'must be an object with a "handle"');
+    if (typeof component.handle !== 'string' || !COMPONENT_HANDLE.test(component.handle)) fail(`${field}.handle`, 'must be 1 to 64 characters from letters, digits, ".", "_" and "-", starting with a letter or digit');
     if (handles.has(component.handle)) fail(`${field}.handle`, `duplicates component ${component.handle}`);
     handles.add(component.handle);
+    if (component.name !== undefined && typeof component.name !== 'string') fail(`${field}.name`, 'must be a string');
+    if (component.roles !== undefined && !Array.isArray(component.roles)) fail(`${field}.roles`, 'must be an array of roles');
     const roles = component.roles === undefined || component.roles.length === 0 ? defaultRoles(validityDays) : component.roles.map((role, roleIndex) => normaliseRole(role, validityDays, `${field}.roles[${roleIndex}]`));
     if (roles.length > 16) fail(`${field}.roles`, 'may have at most 16 roles');
     const roleNames = new Set(roles.map((role) => role.role));
@@ -117,6 +123,10 @@ export function normaliseSystemSpec(spec: SystemSpec): NormalisedSystemSpec {
 
   let hardwareIdAllowList: string[] | undefined;
   if (spec.hardwareIdAllowList !== undefined) {
+    // A string here would make the allow-list check a substring search.
+    if (!Array.isArray(spec.hardwareIdAllowList) || spec.hardwareIdAllowList.some((hardwareId) => typeof hardwareId !== 'string')) {
+      fail('hardwareIdAllowList', 'must be an array of hardware id strings');
+    }
     hardwareIdAllowList = [...new Set(spec.hardwareIdAllowList)];
     hardwareIdAllowList.forEach((hardwareId, index) => validateHardwareId(hardwareId, { field: `hardwareIdAllowList[${index}]` }));
   }
@@ -126,13 +136,14 @@ export function normaliseSystemSpec(spec: SystemSpec): NormalisedSystemSpec {
 }
 
 function normaliseRole(role: Partial<RoleSpecRecord> & { role: string }, validityDays: number, field: string): RoleSpecRecord {
-  if (!ROLE.test(role.role ?? '')) fail(`${field}.role`, 'must be 1 to 32 characters from lowercase letters, digits and "-", starting with a letter');
+  if (role === null || typeof role !== 'object' || Array.isArray(role)) fail(field, 'must be an object with a "role"');
+  if (typeof role.role !== 'string' || !ROLE.test(role.role)) fail(`${field}.role`, 'must be 1 to 32 characters from lowercase letters, digits and "-", starting with a letter');
   const algorithm = role.algorithm ?? 'ecdsa-p256';
   if (!isKeyAlgorithmName(algorithm)) fail(`${field}.algorithm`, `must be one of the key algorithm names, got ${JSON.stringify(algorithm)}`);
   const keyUsage = role.keyUsage ?? ['digitalSignature'];
-  if (keyUsage.length === 0 || keyUsage.some((usage) => !KEY_USAGES.includes(usage))) fail(`${field}.keyUsage`, `must list 1 to 7 of ${KEY_USAGES.join(', ')}`);
+  if (!Array.isArray(keyUsage) || keyUsage.length === 0 || keyUsage.some((usage) => !KEY_USAGES.includes(usage))) fail(`${field}.keyUsage`, `must list 1 to 7 of ${KEY_USAGES.join(', ')}`);
   const extendedKeyUsage = role.extendedKeyUsage ?? [];
-  if (extendedKeyUsage.some((oid) => !/^[0-2](\.(0|[1-9][0-9]*))+$/.test(oid))) fail(`${field}.extendedKeyUsage`, 'must list dotted OIDs');
+  if (!Array.isArray(extendedKeyUsage) || extendedKeyUsage.some((oid) => typeof oid !== 'string' || !/^[0-2](\.(0|[1-9][0-9]*))+$/.test(oid))) fail(`${field}.extendedKeyUsage`, 'must list dotted OIDs');
   const subjectTemplate = role.subjectTemplate ?? [{ type: 'CN', value: '{hardwareId}' }, { type: 'serialNumber', value: '{hardwareId}' }];
   const roleValidity = role.validityDays ?? validityDays;
   checkInteger(`${field}.validityDays`, roleValidity, 1, 10950);
@@ -159,7 +170,7 @@ function checkRolesAgainstProfileSchema(handle: string, roles: RoleSpecRecord[],
 }
 
 function checkInteger(field: string, value: number, min: number, max: number): void {
-  if (!Number.isSafeInteger(value) || value < min || value > max) fail(field, `must be an integer from ${min} to ${max}, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < min || value > max) fail(field, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
 }
 
 function fail(field: string, message: string): never {

@@ -1,4 +1,5 @@
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { link, mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ProvkitError } from '../errors.js';
@@ -30,22 +31,31 @@ export class FileIssuerStore extends SnapshotIssuerStore {
 
   /** Creates the directory and an empty state file; throws ProvkitError('invalid-state') when a lab already exists there. */
   async initialise(): Promise<void> {
-    await mkdir(this.directory, { recursive: true });
+    try {
+      await mkdir(this.directory, { recursive: true });
+    } catch (error) {
+      if (isNodeError(error, 'EEXIST') || isNodeError(error, 'ENOTDIR')) throw this.#notADirectory();
+      throw error;
+    }
     if (await this.exists()) {
       throw new ProvkitError('invalid-state', `${this.#stateFile} already exists; choose another --lab directory`);
     }
     await writeAtomically(this.#stateFile, serialiseIssuerData(emptyIssuerData()));
   }
 
-  /** Returns true when the directory contains a lab state file. */
+  /** Returns true when the directory contains a lab state file; throws ProvkitError('invalid-argument') when the path is not a directory. */
   async exists(): Promise<boolean> {
     try {
-      await readFile(this.#stateFile);
-      return true;
+      return (await stat(this.#stateFile)).isFile();
     } catch (error) {
       if (isNodeError(error, 'ENOENT')) return false;
+      if (isNodeError(error, 'ENOTDIR')) throw this.#notADirectory();
       throw error;
     }
+  }
+
+  #notADirectory(): ProvkitError {
+    return new ProvkitError('invalid-argument', `lab directory ${this.directory} is a file or lies under a file; give a directory`);
   }
 
   protected override async lock(): Promise<() => Promise<void>> {
@@ -74,69 +84,173 @@ export class FileIssuerStore extends SnapshotIssuerStore {
 }
 
 /**
- * Writes `content` to `file` through a temporary file in the same directory, flushed before
- * the rename, so readers see the old or the new content and never a partial one.
+ * Paths a running command has created but not yet committed: temporary files and the lab lock.
+ * An interrupted command (SIGINT, SIGTERM) removes them with {@link removeUncommittedFiles}, so
+ * that no partial temporary file and no lock of a dead process stays behind.
  */
-export async function writeAtomically(file: string, content: string | Uint8Array): Promise<void> {
+const uncommitted = new Set<string>();
+
+/** Removes every temporary file and lock this process still holds; for signal handlers, so it is synchronous. */
+export function removeUncommittedFiles(): void {
+  for (const file of uncommitted) rmSync(file, { force: true });
+  uncommitted.clear();
+}
+
+/** A file written and flushed under a temporary name, waiting for {@link commitStagedFile}. */
+export interface StagedFile {
+  file: string;
+  temporary: string;
+}
+
+/**
+ * Writes `content` to a temporary file beside `file` and flushes it, without touching `file`.
+ * Throws the system error (the temporary file is removed) when the directory is not writable.
+ */
+export async function stageFile(file: string, content: string | Uint8Array): Promise<StagedFile> {
   const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temporary, 'wx', 0o600);
+  let handle;
+  try {
+    handle = await open(temporary, 'wx', 0o600);
+  } catch (error) {
+    // Report the file the user named rather than the temporary name beside it.
+    if (error instanceof Error) (error as NodeJS.ErrnoException).path = file;
+    throw error;
+  }
+  uncommitted.add(temporary);
   try {
     await handle.writeFile(content);
     await handle.sync();
   } catch (error) {
     await handle.close();
-    await rm(temporary, { force: true });
+    await discardStagedFile({ file, temporary });
     throw error;
   }
   await handle.close();
-  try {
-    await rename(temporary, file);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  return { file, temporary };
 }
 
+/** Renames a staged file over its target; a rename within one directory is atomic. */
+export async function commitStagedFile(staged: StagedFile): Promise<void> {
+  try {
+    await rename(staged.temporary, staged.file);
+  } catch (error) {
+    await discardStagedFile(staged);
+    throw error;
+  }
+  uncommitted.delete(staged.temporary);
+}
+
+/** Removes a staged file that will not be committed. */
+export async function discardStagedFile(staged: StagedFile): Promise<void> {
+  await rm(staged.temporary, { force: true });
+  uncommitted.delete(staged.temporary);
+}
+
+/**
+ * Writes `content` to `file` through a temporary file in the same directory, flushed before
+ * the rename, so readers see the old or the new content and never a partial one.
+ */
+export async function writeAtomically(file: string, content: string | Uint8Array): Promise<void> {
+  await commitStagedFile(await stageFile(file, content));
+}
+
+/** How long a command waits for another process's lock before it gives up, in milliseconds. */
+const LOCK_WAIT_MS = 30_000;
+const LOCK_POLL_MS = 25;
+
+/**
+ * Takes the lab lock: creates the lock file exclusively and writes `PID TIME TOKEN` into it.
+ * The returned release function removes the lock only while it still holds this token, so a
+ * process never removes a lock that another process took after breaking a stale one.
+ */
 async function acquireLock(lockFile: string): Promise<() => Promise<void>> {
-  for (let attempt = 0; ; attempt++) {
+  const owner = `${process.pid} ${new Date().toISOString()} ${randomBytes(8).toString('hex')}\n`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    let handle: FileHandle | undefined;
     try {
-      const handle = await open(lockFile, 'wx', 0o600);
-      await handle.writeFile(`${process.pid} ${new Date().toISOString()}\n`);
-      await handle.close();
-      return () => rm(lockFile, { force: true });
+      handle = await open(lockFile, 'wx', 0o600);
     } catch (error) {
       if (!isNodeError(error, 'EEXIST')) throw error;
     }
-    if (await isStaleLock(lockFile)) {
-      await rm(lockFile, { force: true });
+    if (handle !== undefined) {
+      uncommitted.add(lockFile);
+      try {
+        await handle.writeFile(owner);
+      } catch (error) {
+        await handle.close();
+        await rm(lockFile, { force: true });
+        uncommitted.delete(lockFile);
+        throw error;
+      }
+      await handle.close();
+      return async () => {
+        const current = await readFile(lockFile, 'utf8').catch(() => undefined);
+        if (current === owner) await rm(lockFile, { force: true });
+        uncommitted.delete(lockFile);
+      };
+    }
+    const holder = await readLockFile(lockFile);
+    if (holder !== undefined && holder.stale) {
+      await breakStaleLock(lockFile, holder.text);
       continue;
     }
-    if (attempt >= 100) {
+    if (Date.now() >= deadline) {
       throw new ProvkitError('invalid-state', `${lockFile} is held by another provkit process; wait for it to finish or remove the file if no provkit process runs`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS + Math.floor(Math.random() * LOCK_POLL_MS)));
   }
 }
 
-async function isStaleLock(lockFile: string): Promise<boolean> {
+/**
+ * Reads the lock file and decides whether its owner is gone: a dead PID, or an age above
+ * STALE_LOCK_MS. Another process creates the file and writes its owner line in two steps, so
+ * empty or unparsable content means "being written" and only its modification time can make
+ * it stale. Returns undefined when the lock disappeared meanwhile.
+ */
+async function readLockFile(lockFile: string): Promise<{ text: string; stale: boolean } | undefined> {
   let text: string;
+  let modified: number;
   try {
     text = await readFile(lockFile, 'utf8');
+    modified = (await stat(lockFile)).mtimeMs;
   } catch (error) {
-    if (isNodeError(error, 'ENOENT')) return true;
+    if (isNodeError(error, 'ENOENT')) return undefined;
     throw error;
   }
-  const [pidText, timeText] = text.trim().split(' ');
-  const pid = Number(pidText);
-  const age = Date.now() - Date.parse(timeText ?? '');
-  if (!Number.isInteger(pid) || Number.isNaN(age)) return age > STALE_LOCK_MS || Number.isNaN(age);
+  const match = /^(\d+) (\S+) [0-9a-f]+\n$/.exec(text);
+  const written = match === null ? Number.NaN : Date.parse(match[2]!);
+  if (match === null || Number.isNaN(written)) return { text, stale: Date.now() - modified > STALE_LOCK_MS };
+  if (Date.now() - written > STALE_LOCK_MS) return { text, stale: true };
   try {
     // Signal 0 only checks that the process exists.
-    process.kill(pid, 0);
-    return age > STALE_LOCK_MS;
-  } catch {
-    return true;
+    process.kill(Number(match[1]), 0);
+    return { text, stale: false };
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return { text, stale: !isNodeError(error, 'EPERM') };
   }
+}
+
+/**
+ * Removes a stale lock. The lock is first renamed away, and removed only when it still holds
+ * the stale owner line; when another process replaced it meanwhile, it is linked back.
+ */
+async function breakStaleLock(lockFile: string, staleText: string): Promise<void> {
+  const aside = `${lockFile}.${process.pid}.${randomBytes(6).toString('hex')}.stale`;
+  try {
+    await rename(lockFile, aside);
+  } catch (error) {
+    if (isNodeError(error, 'ENOENT')) return;
+    throw error;
+  }
+  const moved = await readFile(aside, 'utf8').catch(() => undefined);
+  // NOTE: when a third process takes the lock between the rename and the link, the link fails
+  // and the lock moved aside is lost. That needs a crashed holder and two waiters at once.
+  if (moved !== staleText) {
+    await link(aside, lockFile).catch(() => undefined);
+  }
+  await rm(aside, { force: true });
 }
 
 function isNodeError(error: unknown, code: string): boolean {

@@ -91,11 +91,28 @@ export async function initialiseDevice(
   const hardwareId = options.hardwareId ?? session.currentHardwareId;
   if (hardwareId === undefined) throw new ProvkitError('invalid-argument', 'a hardware id is needed for first provisioning');
   validateHardwareId(hardwareId, { field: 'hardwareId' });
+  checkSubjectsFit(session, hardwareId);
   if (session.currentHardwareId !== undefined && hardwareId !== session.currentHardwareId) {
     throw new ProvkitError('mismatch', `reprovisioning keeps the hardware id: the current identity is for "${session.currentHardwareId}", not "${hardwareId}"`);
   }
   (options.logger ?? silentLogger()).child('device').info('device initialised', { purpose: session.purpose, systemId: session.systemId, component: session.componentHandle, hardwareId });
   return { ...session, hardwareId };
+}
+
+/**
+ * Expands every role's subject template with the hardware id, so that a hardware id the
+ * profile cannot encode fails before any key is generated. A `serialNumber` attribute is a
+ * PrintableString (RFC 5280 appendix A), which has no "_" although hardware ids may contain it.
+ */
+function checkSubjectsFit(session: DeviceSession, hardwareId: string): void {
+  for (const spec of session.keyRoles) {
+    try {
+      expandSubjectTemplate(spec.subjectTemplate, { hardwareId, componentHandle: session.componentHandle, role: spec.role, systemId: session.systemId, requestId: session.profileId });
+    } catch (error) {
+      if (!(error instanceof ProvkitError)) throw error;
+      throw new ProvkitError('invalid-argument', `hardware id "${hardwareId}" does not fit the subject of role "${spec.role}" (${error.message}); use a hardware id this profile can encode`, { field: 'hardwareId' });
+    }
+  }
 }
 
 /**

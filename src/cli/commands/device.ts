@@ -67,7 +67,7 @@ const request: CommandSpec = {
   summary: 'Create a Provision Request (.mcpr) and the pending Private Identity (.mcpi) holding the new private keys. With a .mcp and .mcpi as --profile and --identity, create a reprovisioning request signed with the current identity.',
   options: {
     ...PACKAGE,
-    'hardware-id': { type: 'string', value: 'ID', description: "Device hardware id, 1 to 36 characters from letters, digits, '.', '_', ':' and '-' (required for first provisioning; reprovisioning keeps the current one)." },
+    'hardware-id': { type: 'string', value: 'ID', description: "Device hardware id, 1 to 36 characters from letters, digits, '.', '_', ':' and '-'; the default roles put it in serialNumber, which cannot hold '_' (required for first provisioning; reprovisioning keeps the current one)." },
     component: { type: 'string', value: 'HANDLE', description: 'Expected component handle; fails when the package is for another component.' },
     csr: { type: 'string', value: 'ROLE=FILE', multiple: true, description: 'Use the CSR in FILE (PEM or DER, made by a secure element, TPM or OpenSSL) for ROLE instead of generating a key.' },
     out: { type: 'string', value: 'FILE', required: true, description: 'Where to write the .mcpr.' },

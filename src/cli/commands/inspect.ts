@@ -168,7 +168,7 @@ const verify: CommandSpec = {
     at: { type: 'string', value: 'TIME', description: 'Verification time (RFC 3339, or @SECONDS since 1970; default now).' },
     json: { type: 'boolean', description: 'Print the result as JSON.' },
   },
-  details: 'Exit status 0 when every check passes, 4 when a check fails, 3 when the file cannot be read.',
+  details: 'Exit status 0 when every check passes, 4 when a check fails, 3 when a file cannot be parsed or is not a signed file, 7 when a file does not exist.',
   async run(args, context) {
     const file = args.positionals[0]!;
     const name = path.basename(file);

@@ -4,11 +4,11 @@ import { isKeyAlgorithmName } from '../../crypto/algorithms.js';
 import { LabIssuer, type SubmitResult } from '../../issuer/issuer.js';
 import { reportToCsv, reportToJson } from '../../issuer/report.js';
 import { currentState } from '../../issuer/states.js';
-import type { SystemSpec } from '../../issuer/system.js';
+import { normaliseSystemSpec, type SystemSpec } from '../../issuer/system.js';
 import { FileIssuerStore } from '../../node/file-issuer-store.js';
 import { CommandFailure, flag, integerOption, requiredString, stringList, stringOption, type CommandArguments, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
 import { exitCodeFor } from '../exit-codes.js';
-import { passphraseOptions, readInput, readPassphrase, writeOutputs } from '../io.js';
+import { checkOutputs, passphraseOptions, readInput, readPassphrase, writeOutputs } from '../io.js';
 import { KDF_OPTIONS, kdfParameters, keyDerivation, oneOf } from '../runtime.js';
 
 const LAB_PASSPHRASE_ENV = 'PROVKIT_LAB_PASSPHRASE';
@@ -55,6 +55,7 @@ const labInit: CommandSpec = {
     'ca-algorithm': { type: 'string', value: 'ALG', description: 'Key algorithm of the CA hierarchy (default ecdsa-p256).' },
     'ca-validity-days': { type: 'string', value: 'DAYS', description: 'Validity of the CA certificates in days (default 7300).' },
     'truststore-out': { type: 'string', value: 'FILE', description: "Also write the system's TrustStore (.mcts) to FILE." },
+    force: { type: 'boolean', description: 'Replace the --truststore-out file if it exists.' },
     ...LAB_PASSPHRASE,
     ...KDF_OPTIONS,
     ...JSON_OUTPUT,
@@ -68,6 +69,9 @@ const labInit: CommandSpec = {
       } catch (error) {
         if (error instanceof ProvkitError) throw error;
         throw new ProvkitError('malformed', `the system file is not valid JSON (${(error as Error).message})`, { file: systemFile });
+      }
+      if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
+        throw new ProvkitError('malformed', 'the system file must contain one JSON object such as {"name": "Pumps", "components": [{"handle": "pump"}]}', { file: systemFile });
       }
     }
     const name = stringOption(args, 'name') ?? spec.name;
@@ -95,12 +99,15 @@ const labInit: CommandSpec = {
     }
     if (merged.components.length === 0) throw new ProvkitError('invalid-argument', 'a system needs at least one component: pass --component HANDLE or list components in --system-file');
 
+    // Every check that can fail runs before the lab directory or the system is created.
+    normaliseSystemSpec(merged);
     const passphrase = await readPassphrase(args, context, 'passphrase', 'lab passphrase', LAB_PASSPHRASE_ENV);
+    const truststoreOut = stringOption(args, 'truststore-out');
+    if (truststoreOut !== undefined) await checkOutputs([truststoreOut], flag(args, 'force'));
     const store = new FileIssuerStore(stringOption(args, 'lab')!);
     if (!(await store.exists())) await store.initialise();
     const issuer = await openIssuer(args, context);
     const system = await issuer.createSystem(merged, passphrase);
-    const truststoreOut = stringOption(args, 'truststore-out');
     if (truststoreOut !== undefined) await writeOutputs([{ file: truststoreOut, bytes: await issuer.trustStore(system.id) }], flag(args, 'force'));
     if (flag(args, 'json')) {
       context.print(JSON.stringify({ systemId: system.id, name: system.name, approvalMode: system.approvalMode, components: system.components.map((component) => ({ handle: component.handle, roles: component.roles.map((role) => role.role) })) }, null, 2));
@@ -132,10 +139,15 @@ const labPackage: CommandSpec = {
     const validityDays = integerOption(args, 'validity-days', { min: 1, max: 10950 });
     const passphrase = await readPassphrase(args, context, 'passphrase', 'lab passphrase', LAB_PASSPHRASE_ENV);
     const packagePassphrase = await readPassphrase(args, context, 'package-passphrase', 'package passphrase', PACKAGE_PASSPHRASE_ENV);
-    const ca = await issuer.unlock(system.id, passphrase);
-    const exported = await issuer.exportPackage(system.id, component, { ca, packagePassphrase, ...(validityDays !== undefined ? { validityDays } : {}) });
+    if (!system.components.some((candidate) => candidate.handle === component)) {
+      throw new ProvkitError('not-allowed', `system ${system.name} has no component "${component}"; its components are ${system.components.map((candidate) => candidate.handle).join(', ')}`);
+    }
     const out = stringOption(args, 'out')!;
     const files = { trustStore: path.join(out, 'truststore.mcts'), profile: path.join(out, `${component}.mcpp`), identity: path.join(out, `${component}.mcpip`) };
+    // Checked before the package is recorded, so that a name clash changes nothing in the lab.
+    await checkOutputs(Object.values(files), flag(args, 'force'));
+    const ca = await issuer.unlock(system.id, passphrase);
+    const exported = await issuer.exportPackage(system.id, component, { ca, packagePassphrase, ...(validityDays !== undefined ? { validityDays } : {}) });
     await writeOutputs(
       [
         { file: files.trustStore, bytes: exported.trustStore },
@@ -174,23 +186,37 @@ const labSubmit: CommandSpec = {
         throw error;
       });
     }
+    // Every input is read, and every profile name checked, before the first request is
+    // recorded, so that a missing file or a name clash changes nothing in the lab.
+    const inputs: Array<{ file: string; bytes: Uint8Array; profileFile?: string }> = [];
+    for (const file of args.positionals) inputs.push({ file, bytes: await readInput(file, 'request') });
+    if (passphrase !== undefined) {
+      for (const input of inputs) {
+        const manifest = peekManifest(issuer, input.bytes, input.file);
+        const system = systems.find((candidate) => candidate.id === manifest?.systemId);
+        if (manifest === undefined || system?.approvalMode !== 'automatic') continue;
+        // A replayed request is reported as such and writes no profile.
+        if (await issuer.store.transaction((tx) => tx.hasSeenRequestId(system.id, manifest.requestId))) continue;
+        input.profileFile = path.join(stringOption(args, 'out') ?? path.dirname(input.file), `${path.basename(input.file).replace(/\.mcpr$/i, '')}.mcp`);
+      }
+      const profileFiles = inputs.flatMap((input) => (input.profileFile === undefined ? [] : [input.profileFile]));
+      const resolved = profileFiles.map((file) => path.resolve(file));
+      const clash = profileFiles.find((_file, index) => resolved.indexOf(resolved[index]!) !== index);
+      if (clash !== undefined) throw new ProvkitError('invalid-argument', `two requests would write their profile to ${clash}; submit them separately or rename one request file`);
+      await checkOutputs(profileFiles, flag(args, 'force'));
+    }
     const unlocked = new Map<string, Awaited<ReturnType<LabIssuer['unlock']>>>();
     const results: Array<SubmitResult & { profileFile?: string }> = [];
-    for (const file of args.positionals) {
-      const bytes = await readInput(file, 'request');
+    for (const input of inputs) {
       let ca;
-      if (passphrase !== undefined) {
-        const systemId = peekSystemId(issuer, bytes, file);
-        const system = systems.find((candidate) => candidate.id === systemId);
-        if (system?.approvalMode === 'automatic') {
-          ca = unlocked.get(system.id) ?? (await issuer.unlock(system.id, passphrase));
-          unlocked.set(system.id, ca);
-        }
+      if (passphrase !== undefined && input.profileFile !== undefined) {
+        const systemId = peekManifest(issuer, input.bytes, input.file)!.systemId;
+        ca = unlocked.get(systemId) ?? (await issuer.unlock(systemId, passphrase));
+        unlocked.set(systemId, ca);
       }
-      const result: SubmitResult & { profileFile?: string } = await issuer.submitRequest(bytes, { file: path.basename(file), actor, ...(ca !== undefined ? { ca } : {}) });
-      if (result.profile !== undefined) {
-        const directory = stringOption(args, 'out') ?? path.dirname(file);
-        result.profileFile = path.join(directory, `${path.basename(file).replace(/\.mcpr$/i, '')}.mcp`);
+      const result: SubmitResult & { profileFile?: string } = await issuer.submitRequest(input.bytes, { file: path.basename(input.file), actor, ...(ca !== undefined ? { ca } : {}) });
+      if (result.profile !== undefined && input.profileFile !== undefined) {
+        result.profileFile = input.profileFile;
         await writeOutputs([{ file: result.profileFile, bytes: result.profile }], flag(args, 'force'));
       }
       results.push(result);
@@ -200,7 +226,9 @@ const labSubmit: CommandSpec = {
     } else {
       for (const result of results) {
         const head = `${result.file}: request ${result.requestId ?? '(unreadable)'} hardware id ${result.hardwareId ?? '-'}: ${result.state ?? 'not recorded'}`;
-        context.print(result.profileFile !== undefined ? `${head}, profile written to ${result.profileFile}` : head);
+        if (result.profileFile !== undefined) context.print(`${head}, profile written to ${result.profileFile}`);
+        else if (result.state === 'auto-approved') context.print(`${head}; no lab passphrase was given, so issue its profile with "provkit lab profile --request ${result.requestId}"`);
+        else context.print(head);
         for (const failure of result.failures) context.print(`  ${failure.code}: ${failure.message}`);
       }
     }
@@ -213,9 +241,10 @@ const labSubmit: CommandSpec = {
   },
 };
 
-function peekSystemId(issuer: LabIssuer, bytes: Uint8Array, file: string): string | undefined {
+function peekManifest(issuer: LabIssuer, bytes: Uint8Array, file: string): { systemId: string; requestId: string } | undefined {
   try {
-    return issuer.verifier.read(bytes, path.basename(file)).manifest.systemId;
+    const { manifest } = issuer.verifier.read(bytes, path.basename(file));
+    return { systemId: manifest.systemId, requestId: manifest.requestId };
   } catch {
     return undefined;
   }
@@ -267,6 +296,9 @@ const labProfile: CommandSpec = {
     const requestId = stringOption(args, 'request')!;
     const record = await issuer.findRequest(requestId);
     const state = currentState(record.history);
+    const out = stringOption(args, 'out')!;
+    // Checked before the certificates are issued, so that a name clash leaves the request approved.
+    await checkOutputs([out], flag(args, 'force'));
     let profile: Uint8Array;
     if ((state === 'provisioning' || state === 'provisioned') && record.profile !== undefined) {
       profile = record.profile;
@@ -278,7 +310,6 @@ const labProfile: CommandSpec = {
       const ca = await issuer.unlock(record.systemId, passphrase);
       profile = await issuer.issueProfile(record.systemId, requestId, { ca, actor: actorOf(args, context) });
     }
-    const out = stringOption(args, 'out')!;
     await writeOutputs([{ file: out, bytes: profile }], flag(args, 'force'));
     const certificates = (await issuer.store.transaction((tx) => tx.listCertificates(record.systemId, requestId))).map((certificate) => ({ role: certificate.role, serial: certificate.serialHex, notAfter: certificate.notAfter }));
     if (flag(args, 'json')) context.print(JSON.stringify({ requestId, hardwareId: record.hardwareId, file: out, certificates }, null, 2));
