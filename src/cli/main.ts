@@ -3,12 +3,13 @@ import { removeUncommittedFiles } from '../node/file-issuer-store.js';
 import { isLogLevel, Logger } from '../log/logger.js';
 import { CommandFailure, commandHelp, parseCommandArguments, type CommandContext, type CommandSpec } from './command.js';
 import { DEVICE_COMMANDS } from './commands/device.js';
+import { IDENTITY_COMMANDS } from './commands/identity.js';
 import { INSPECT_COMMANDS } from './commands/inspect.js';
 import { LAB_COMMANDS } from './commands/lab.js';
 import { EXIT, EXIT_DESCRIPTIONS, exitCodeFor } from './exit-codes.js';
 
 /** Every command, in the order `provkit --help` lists them. */
-export const COMMANDS: CommandSpec[] = [...LAB_COMMANDS, ...DEVICE_COMMANDS, ...INSPECT_COMMANDS];
+export const COMMANDS: CommandSpec[] = [...LAB_COMMANDS, ...DEVICE_COMMANDS, ...INSPECT_COMMANDS, ...IDENTITY_COMMANDS];
 
 /** Name of the command this process runs, for the line printed when it is interrupted. */
 let runningCommand: string | undefined;
@@ -107,8 +108,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   }
   const found = findCommand(argv);
   if (found === undefined) {
-    const lab = argv[0] === 'lab' ? ` Lab commands: ${COMMANDS.filter((command) => command.name.startsWith('lab ')).map((command) => command.name.slice(4)).join(', ')}.` : '';
-    io.stderr(`provkit: unknown command "${argv.slice(0, argv[0] === 'lab' ? 2 : 1).join(' ')}".${lab} Run "provkit --help" for the list.\n`);
+    // For a command group such as "lab" or "identity", list the group's subcommands.
+    const group = COMMANDS.filter((command) => command.name.startsWith(`${argv[0]} `)).map((command) => command.name.slice(argv[0]!.length + 1));
+    const hint = group.length > 0 ? ` ${argv[0]![0]!.toUpperCase()}${argv[0]!.slice(1)} commands: ${group.join(', ')}.` : '';
+    io.stderr(`provkit: unknown command "${argv.slice(0, group.length > 0 ? 2 : 1).join(' ')}".${hint} Run "provkit --help" for the list.\n`);
     return EXIT.usage;
   }
   const { command, rest } = found;

@@ -819,7 +819,8 @@ export async function verifySignedData(parsed: SignedDataContent, options: Verif
 
 /**
  * Adds the failures of the two path validations to `failures`, once each. A failure found at
- * both times is marked "at the signing time and now", the others name their time.
+ * both times is marked "at the signing time and at the validation time", the others name their
+ * time. The validation time is `now` only by default, so messages never call it "now".
  */
 export function mergePathFailures(
   failures: VerificationFailure[],
@@ -838,10 +839,10 @@ export function mergePathFailures(
     failures.push(merged);
   };
   for (const failure of atSigning.failures) {
-    push(failure, nowKeys.has(key(failure)) ? 'at the signing time and now' : `at the signing time ${signingTime.toISOString()}`);
+    push(failure, nowKeys.has(key(failure)) ? 'at the signing time and at the validation time' : `at the signing time ${signingTime.toISOString()}`);
   }
   for (const failure of atNow.failures) {
-    if (!signingKeys.has(key(failure))) push(failure, `now, ${now.toISOString()}`);
+    if (!signingKeys.has(key(failure))) push(failure, `at the validation time ${now.toISOString()}`);
   }
 }
 

@@ -57,6 +57,13 @@ const MAX_SEARCH_STEPS = 1000;
 const PATH_CACHE_LIMIT = 1024;
 
 /**
+ * Number of signature check outcomes a PathValidationCache keeps. A batch of requests from one
+ * system shares a few issuer and subject pairs, so a long-lived cache stays small unless it sees
+ * many distinct certificates, and then the least recently used outcomes are dropped.
+ */
+export const SIGNATURE_CACHE_LIMIT = 4096;
+
+/**
  * Memoises the expensive parts of path validation across the files of a batch: whole
  * validations keyed by the fingerprints of every certificate involved, the options and where
  * the validation time falls against each validity period, signature checks keyed by issuer
@@ -99,18 +106,30 @@ export class PathValidationCache {
     return copyPathResult(await pending);
   }
 
-  /** Verifies `subject`'s signature with `issuer`'s key, once per pair; the outcome is a VerifyOutcome, never an exception. */
+  /**
+   * Verifies `subject`'s signature with `issuer`'s key, once per pair while the pair is among
+   * the SIGNATURE_CACHE_LIMIT most recently used; the outcome is a VerifyOutcome, never an exception.
+   */
   verifyIssuedBy(subject: Certificate, issuer: Certificate): Promise<VerifyOutcome> {
     const key = `${issuer.fingerprint}:${subject.fingerprint}`;
     const cached = this.signatures.get(key);
     if (cached !== undefined) {
       this.stats.signatureHits++;
+      // Re-inserting moves the entry to the end of the insertion order, the most recently used end.
+      this.signatures.delete(key);
+      this.signatures.set(key, cached);
       return cached;
     }
     this.stats.signatureChecks++;
     const outcome = verifySignature(issuer.spki, subject.signatureAlgorithm, subject.tbs, subject.signatureValue);
+    if (this.signatures.size >= SIGNATURE_CACHE_LIMIT) this.signatures.delete(this.signatures.keys().next().value!);
     this.signatures.set(key, outcome);
     return outcome;
+  }
+
+  /** Number of signature check outcomes held, at most SIGNATURE_CACHE_LIMIT. */
+  get signatureCount(): number {
+    return this.signatures.size;
   }
 
   /** Parses a DER certificate once per distinct encoding; later calls return the same object. Throws as parseCertificate does. */

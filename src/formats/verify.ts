@@ -303,11 +303,14 @@ export async function verifyFile(bytes: Uint8Array, options: VerifyOptions & { e
     case 'mcp':
       return { type, ...(await verifyCertifiedProfile(bytes, options)) };
     default:
-      return {
-        type,
-        ...unreadable(new ProvkitError('wrong-type', `this file is a ${describeType(type)}, which carries no signature to verify`, location(options))),
-      };
+      return { type, ...unreadable(new ProvkitError('wrong-type', unverifiableTypeMessage(type), location(options))) };
   }
+}
+
+function unverifiableTypeMessage(type: DetectedFileType): string {
+  const accepted = 'only a Provision Request (.mcpr), a Certified Profile to be Provisioned (.mcpp) or a Certified Profile (.mcp) can be verified';
+  if (type === 'unknown') return `the file is not a provkit file, an X.509 certificate or a PKCS #10 request; ${accepted}`;
+  return `the file is a ${describeType(type)}; ${accepted}`;
 }
 
 const TYPE_NAMES: Record<DetectedFileType, string> = {

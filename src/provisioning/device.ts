@@ -38,6 +38,8 @@ export interface ExternalCsr {
   role: string;
   /** DER PKCS #10 CertificationRequest. */
   csr: Uint8Array;
+  /** Name of the file the CSR was read from, for messages; without it they name the role. */
+  file?: string;
 }
 
 /** A request created by {@link generateProvisionRequest}. */
@@ -128,9 +130,13 @@ export async function generateProvisionRequest(
 ): Promise<GeneratedRequest> {
   const time = options.time ?? new Date();
   const requestId = options.requestId ?? newUuid();
-  const external = new Map((options.externalCsrs ?? []).map((entry) => [entry.role, entry.csr]));
-  for (const role of external.keys()) {
-    if (!device.keyRoles.some((spec) => spec.role === role)) throw new ProvkitError('mismatch', `the external CSR is for role "${role}", which the profile does not have; its roles are ${device.keyRoles.map((spec) => spec.role).join(', ')}`);
+  const external = new Map((options.externalCsrs ?? []).map((entry) => [entry.role, entry]));
+  // A CSR read from a file is reported by that file's name, which the user knows.
+  const csrLocation = (entry: ExternalCsr) => (entry.file === undefined ? { field: `externalCsrs[${entry.role}]` } : { file: entry.file });
+  for (const entry of external.values()) {
+    if (!device.keyRoles.some((spec) => spec.role === entry.role)) {
+      throw new ProvkitError('mismatch', `the external CSR is for role "${entry.role}", which the profile does not have; its roles are ${device.keyRoles.map((spec) => spec.role).join(', ')}`, csrLocation(entry));
+    }
   }
 
   // The roles are independent, so their keys and CSRs are made concurrently; WebCrypto runs
@@ -139,17 +145,17 @@ export async function generateProvisionRequest(
   const perRole = await Promise.all(
     device.keyRoles.map(async (spec): Promise<{ entry: CsrEntry; key?: GeneratedRequest['keys'][number] }> => {
       const subject = expandSubjectTemplate(spec.subjectTemplate, { hardwareId: device.hardwareId, componentHandle: device.componentHandle, role: spec.role, systemId: device.systemId, requestId });
-      const externalDer = external.get(spec.role);
-      if (externalDer !== undefined) {
-        const field = { field: `externalCsrs[${spec.role}]` };
-        const csr = parseCertificationRequest(externalDer, field);
+      const externalEntry = external.get(spec.role);
+      if (externalEntry !== undefined) {
+        const where = csrLocation(externalEntry);
+        const csr = parseCertificationRequest(externalEntry.csr, where);
         const outcome = await verifyCertificationRequest(csr);
         if (outcome !== 'valid') {
-          throw new ProvkitError(outcome === 'unsupported' ? 'unsupported' : 'signature-invalid', `the external CSR for role "${spec.role}" ${outcome === 'unsupported' ? 'uses an unsupported signature algorithm' : 'has a signature that does not verify with its own key'}`, field);
+          throw new ProvkitError(outcome === 'unsupported' ? 'unsupported' : 'signature-invalid', `the external CSR for role "${spec.role}" ${outcome === 'unsupported' ? 'uses an unsupported signature algorithm' : 'has a signature that does not verify with its own key'}`, where);
         }
-        if (csr.keyAlgorithm !== spec.algorithm) throw new ProvkitError('mismatch', `the external CSR for role "${spec.role}" holds a ${csr.keyAlgorithm ?? 'unsupported'} key; the profile requires ${spec.algorithm}`, field);
+        if (csr.keyAlgorithm !== spec.algorithm) throw new ProvkitError('mismatch', `the external CSR for role "${spec.role}" holds a ${csr.keyAlgorithm ?? 'unsupported'} key; the profile requires ${spec.algorithm}`, where);
         if (!subjectsEqual(subject, csr.subject)) {
-          throw new ProvkitError('mismatch', `the external CSR for role "${spec.role}" has subject "${csr.subjectName}"; the profile's template gives ${subject.map((attribute) => `${attribute.shortName ?? attribute.type}=${attribute.value}`).join(', ')}`, field);
+          throw new ProvkitError('mismatch', `the external CSR for role "${spec.role}" has subject "${csr.subjectName}"; the profile's template gives ${subject.map((attribute) => `${attribute.shortName ?? attribute.type}=${attribute.value}`).join(', ')}`, where);
         }
         return { entry: { role: spec.role, algorithm: spec.algorithm, csr: csr.der } };
       }

@@ -157,6 +157,15 @@ describe('provkit CLI round trip', { timeout: 180_000 }, () => {
 
   it('takes an OpenSSL CSR for one role', async () => {
     await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'tls.key', '-subj', '/CN=SN-A2/serialNumber=SN-A2/OU=pump tls', '-out', 'tls.csr.pem'], workDirectory);
+    // Errors about a --csr file name that file.
+    await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'other.key', '-subj', '/CN=someone-else', '-out', 'other.csr.pem'], workDirectory);
+    const packageFiles = ['--truststore', 'pkg-auto/truststore.mcts', '--profile', 'pkg-auto/pump.mcpp', '--identity', 'pkg-auto/pump.mcpip', '--hardware-id', 'SN-A2', '--out', 'SN-A2.mcpr', '--pending-out', 'SN-A2.pending.mcpi', ...KDF];
+    const wrongSubject = await fails(['request', ...packageFiles, '--csr', 'tls=other.csr.pem'], 4, device);
+    expect(wrongSubject.stderr).toBe('provkit request: other.csr.pem: the external CSR for role "tls" has subject "CN=someone-else"; the profile\'s template gives CN=SN-A2, serialNumber=SN-A2, OU=pump tls [mismatch]\n');
+    const wrongRole = await fails(['request', ...packageFiles, '--csr', 'firmware=tls.csr.pem'], 4, device);
+    expect(wrongRole.stderr).toBe('provkit request: tls.csr.pem: the external CSR is for role "firmware", which the profile does not have; its roles are identity, tls [mismatch]\n');
+    expect(await exists('SN-A2.mcpr')).toBe(false);
+
     const requestId = await createRequest('pkg-auto', 'SN-A2', ['--csr', 'tls=tls.csr.pem']);
     await ok(['lab', 'submit', '--lab', 'lab', 'SN-A2.mcpr']);
     await install('SN-A2');
@@ -272,6 +281,13 @@ describe('provkit CLI round trip', { timeout: 180_000 }, () => {
     expect(foreign.stderr).toMatch(/^provkit verify: SN-A1\.mcp failed verification: .*\[untrusted\]\n$/);
     const future = await fails(['verify', '--truststore', 'pkg-auto/truststore.mcts', 'SN-A1.mcp', '--at', '2100-01-01T00:00:00Z'], 4);
     expect(future.stderr).toMatch(/\[expired\]\n$/);
+    // A failure at the --at time names that time, never "now".
+    expect(future.stderr).toContain('(at the validation time 2100-01-01T00:00:00.000Z)');
+    expect(future.stdout).not.toMatch(/\bnow\b/);
+    const unknown = await fails(['verify', '--truststore', 'pkg-auto/truststore.mcts', 'allowed.txt'], 3);
+    expect(unknown.stderr).toBe('provkit verify: allowed.txt is not a provkit file, an X.509 certificate or a PKCS #10 request; provkit verify accepts a .mcpr, .mcpp or .mcp file, or an X.509 certificate in PEM or DER [wrong-type]\n');
+    const unsigned = await fails(['verify', '--truststore', 'pkg-auto/truststore.mcts', 'SN-A1.mcpi'], 3);
+    expect(unsigned.stderr).toBe('provkit verify: SN-A1.mcpi is a Private Identity (.mcpi); provkit verify accepts a .mcpr, .mcpp or .mcp file, or an X.509 certificate in PEM or DER [wrong-type]\n');
     const broken = await fails(['inspect', 'allowed.txt'], 3);
     expect(broken.stderr).toMatch(/^provkit inspect: allowed\.txt: not a provkit file/);
   });

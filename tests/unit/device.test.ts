@@ -163,6 +163,13 @@ describe('device provisioning', () => {
     await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'bad.key', '-subj', '/CN=someone-else', '-outform', 'DER', '-out', 'bad.csr'], directory);
     const badSubject = new Uint8Array(await readFile(path.join(directory, 'bad.csr')));
     await expect(generateProvisionRequest(device, { kdf, externalCsrs: [{ role: 'tls', csr: badSubject }] })).rejects.toMatchObject({ code: 'mismatch' });
+    // With the file name given, messages name that file, not the internal option.
+    await expect(generateProvisionRequest(device, { kdf, externalCsrs: [{ role: 'tls', csr: badSubject, file: 'bad.csr' }] })).rejects.toMatchObject({
+      code: 'mismatch',
+      file: 'bad.csr',
+      field: undefined,
+      message: expect.stringMatching(/^bad\.csr: the external CSR for role "tls" has subject "CN=someone-else"/),
+    });
     const altered = csrs[1]!.csr.slice();
     altered[altered.length - 1]! ^= 0x01;
     await expect(generateProvisionRequest(device, { kdf, externalCsrs: [{ role: 'tls', csr: altered }] })).rejects.toMatchObject({ code: 'signature-invalid' });

@@ -496,6 +496,17 @@ describe('verifiers on damaged files', () => {
     expect(result.type).toBe('mcts');
     expect(result.failures.map((failure) => failure.code)).toEqual(['wrong-type']);
   });
+
+  it('verifyFile names the file and the accepted types for unknown input', async () => {
+    const result = await verifyFile(new TextEncoder().encode('not a provkit file\n'), { anchors: pki.anchors, file: 'notes.txt' });
+    expect(result.type).toBe('unknown');
+    expect(result.failures).toEqual([
+      {
+        code: 'wrong-type',
+        message: 'notes.txt: the file is not a provkit file, an X.509 certificate or a PKCS #10 request; only a Provision Request (.mcpr), a Certified Profile to be Provisioned (.mcpp) or a Certified Profile (.mcp) can be verified',
+      },
+    ]);
+  });
 });
 
 describe('readers on mutated files', () => {

@@ -217,7 +217,7 @@ describe('Provision Request', () => {
     const result = await verifyProvisionRequest(bytes, { anchors: [otherRoot.certificate] });
     expect(result.ok).toBe(false);
     expect(result.failures.map((failure) => failure.code)).toEqual(['untrusted']);
-    expect(result.failures[0]!.message).toContain('at the signing time and now');
+    expect(result.failures[0]!.message).toContain('at the signing time and at the validation time');
   });
 
   it('reports a signer that expired after signing as expired now', async () => {
@@ -230,9 +230,11 @@ describe('Provision Request', () => {
     });
     // Signed ten hours ago, when the signer and its CAs (valid from one day ago) were valid.
     const { bytes } = await makeRequest(signer, { createdAt: new Date(Date.now() - 10 * 3_600_000) });
-    const result = await verifyProvisionRequest(bytes, { anchors: pki.anchors });
+    const time = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const result = await verifyProvisionRequest(bytes, { anchors: pki.anchors, time });
     expect(result.failures.map((failure) => failure.code)).toEqual(['expired']);
-    expect(result.failures[0]!.message).toContain('now,');
+    expect(result.failures[0]!.message).toMatch(new RegExp(`expired at \\S+ \\(at the validation time ${time.toISOString().replaceAll('.', '\\.')}\\)$`));
+    expect(result.failures[0]!.message).not.toContain('now');
   });
 
   it('reports a signer signing before its validity as not-yet-valid', async () => {
@@ -246,7 +248,7 @@ describe('Provision Request', () => {
     const { bytes } = await makeRequest(signer);
     const result = await verifyProvisionRequest(bytes, { anchors: pki.anchors });
     expect(result.failures.map((failure) => failure.code)).toEqual(['not-yet-valid']);
-    expect(result.failures[0]!.message).toContain('at the signing time and now');
+    expect(result.failures[0]!.message).toContain('at the signing time and at the validation time');
   });
 
   it('verifies a batch with a shared cache', async () => {

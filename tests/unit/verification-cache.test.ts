@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSignedData } from '../../src/formats/cms.js';
 import { OID_KP_DEVICE_IDENTITY, OID_KP_PROVISIONING_IDENTITY } from '../../src/formats/oids.js';
-import { PathValidationCache, validatePath, type PathValidationOptions } from '../../src/formats/path.js';
+import { PathValidationCache, SIGNATURE_CACHE_LIMIT, validatePath, type PathValidationOptions } from '../../src/formats/path.js';
 import { createProvisionRequest } from '../../src/formats/request.js';
 import { failureCodes } from '../../src/formats/verification.js';
 import { VerificationCache, verifyProvisionRequest } from '../../src/formats/verify.js';
-import { createTestCsrs, createTestPki, testIds, type TestPki } from '../helpers/pki.js';
+import type { Certificate } from '../../src/formats/x509.js';
+import { createTestCsrs, createTestPki, issueTestIdentity, testIds, type TestPki } from '../helpers/pki.js';
 
 // The caches that make batch verification fast (imported keys, parsed certificates, validated
 // paths) must never let a file through that differs from a verified one, even by one byte.
@@ -156,5 +157,44 @@ describe('PathValidationCache path results', () => {
       pki.root.certificate.subjectName,
     ]);
     expect(second.warnings).not.toContain('changed by the caller');
+  });
+});
+
+describe('PathValidationCache signature outcomes', () => {
+  it('keeps at most SIGNATURE_CACHE_LIMIT outcomes', { timeout: 120_000 }, async () => {
+    const cache = new PathValidationCache();
+    const options: PathValidationOptions = { anchors: pki.anchors, intermediates: pki.provisioning.chain, time: new Date(), requiredExtendedKeyUsage: [OID_KP_PROVISIONING_IDENTITY], cache };
+    expect((await validatePath(pki.provisioning.certificate, options)).ok).toBe(true);
+    expect(cache.stats.signatureChecks).toBe(2);
+
+    // 65 self-signed certificates give 65 * 65 issuer and subject pairs, more than the limit.
+    // A pair verifies only when subject and issuer are the same certificate.
+    const pool: Certificate[] = [];
+    for (let i = 0; i < 65; i++) pool.push((await issueTestIdentity({ commonName: `Pool ${i}`, ca: {} })).certificate);
+    const pairs = pool.flatMap((subject, i) => pool.map((issuer, j) => ({ subject, issuer, valid: i === j })));
+    expect(pairs.length).toBeGreaterThan(SIGNATURE_CACHE_LIMIT);
+    for (const [index, pair] of pairs.entries()) {
+      expect(await cache.verifyIssuedBy(pair.subject, pair.issuer)).toBe(pair.valid ? 'valid' : 'invalid');
+      // Using the first pair again after 200 others keeps it out of the oldest entries that are dropped.
+      if (index === 200) expect(await cache.verifyIssuedBy(pairs[0]!.subject, pairs[0]!.issuer)).toBe('valid');
+    }
+
+    expect(cache.signatureCount).toBe(SIGNATURE_CACHE_LIMIT);
+    expect(cache.stats.signatureChecks).toBe(2 + pairs.length);
+    expect(cache.stats.signatureHits).toBe(1);
+
+    expect(await cache.verifyIssuedBy(pairs[0]!.subject, pairs[0]!.issuer)).toBe('valid');
+    expect(cache.stats.signatureHits).toBe(2);
+    expect(await cache.verifyIssuedBy(pairs[1]!.subject, pairs[1]!.issuer)).toBe('invalid');
+    expect(cache.stats.signatureChecks).toBe(3 + pairs.length);
+    expect(cache.signatureCount).toBe(SIGNATURE_CACHE_LIMIT);
+
+    // The chain's outcomes were dropped first; another usage is a new path validation, so the
+    // two signatures are checked again and the path still verifies.
+    const again = await validatePath(pki.provisioning.certificate, { ...options, requiredKeyUsage: ['digitalSignature'] });
+    expect(again.ok).toBe(true);
+    expect(cache.stats.signatureChecks).toBe(5 + pairs.length);
+    const wrongUsage = await validatePath(pki.provisioning.certificate, { ...options, requiredExtendedKeyUsage: [OID_KP_DEVICE_IDENTITY] });
+    expect(failureCodes(wrongUsage)).toEqual(['wrong-usage']);
   });
 });

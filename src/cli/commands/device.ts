@@ -93,7 +93,7 @@ const request: CommandSpec = {
       const file = entry.slice(separator + 1);
       const der = pemOrDer(await readInput(file, 'CSR'), ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'], { file });
       if (der.length !== 1) throw new ProvkitError('invalid-argument', `${file} holds ${der.length} CSRs; pass one CSR per --csr`);
-      externalCsrs.push({ role: entry.slice(0, separator), csr: der[0]! });
+      externalCsrs.push({ role: entry.slice(0, separator), csr: der[0]!, file });
     }
     const pendingOut = stringOption(args, 'pending-out');
     const generatesKeys = device.keyRoles.some((role) => !externalCsrs.some((entry) => entry.role === role.role));

@@ -158,7 +158,7 @@ const inspect: CommandSpec = {
 
 const verify: CommandSpec = {
   name: 'verify',
-  summary: 'Verify a signed provkit file (.mcpr, .mcpp, .mcp) or an X.509 certificate against a TrustStore: signature over the received bytes, path to an anchor at the signing time and now, key usage, extended key usage and validity.',
+  summary: 'Verify a signed provkit file (.mcpr, .mcpp, .mcp) or an X.509 certificate against a TrustStore: signature over the received bytes, path to an anchor at the signing time and at the validation time (--at, default now), key usage, extended key usage and validity.',
   positionals: 'FILE',
   positionalCount: { min: 1, max: 1 },
   options: {
@@ -177,6 +177,10 @@ const verify: CommandSpec = {
     const anchors = readTrustStore(await readInput(trustStorePath, 'TrustStore'), { file: path.basename(trustStorePath) }).certificates;
     const time = timeOption(args, 'at') ?? context.now();
     const type = detectFileType(bytes, name);
+    if (!['mcpr', 'mcpp', 'mcp', 'certificate'].includes(type)) {
+      const what = type === 'unknown' ? 'is not a provkit file, an X.509 certificate or a PKCS #10 request' : `is a ${describeType(type)}`;
+      throw new ProvkitError('wrong-type', `${name} ${what}; provkit verify accepts a .mcpr, .mcpp or .mcp file, or an X.509 certificate in PEM or DER`);
+    }
 
     let ok: boolean;
     let failures: Array<{ code: string; message: string }>;
