@@ -22,3 +22,28 @@ export function formatTime(iso: string | Date | undefined): string {
 export function groupHex(hex: string): string {
   return hex.replace(/(.{4})(?=.)/g, '$1 ');
 }
+
+// C0 and C1 controls (except tab, line feed and carriage return), the bidirectional
+// formatting characters of Unicode UAX #9 (ALM, LRM, RLM, LRE to RLO, LRI to PDI), zero-width
+// characters and the byte order mark. A right-to-left override in a file or system name would
+// otherwise reverse the text after it in a message, and a zero-width character would make two
+// names look alike.
+const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/gu;
+
+/** Returns the first invisible formatting or control character of `text`, or undefined. */
+export function findInvisible(text: string): string | undefined {
+  return text.match(new RegExp(INVISIBLE.source, 'u'))?.[0];
+}
+
+/** Names a code point as `U+202E`. */
+export function codePointName(char: string): string {
+  return `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * Returns `text` with each invisible formatting or control character shown as `[U+202E]`,
+ * for names that come from files or people (system names, file names, messages quoting them).
+ */
+export function visibleText(text: string): string {
+  return text.replace(INVISIBLE, (char) => `[${codePointName(char)}]`);
+}

@@ -90,14 +90,17 @@ export async function createBackup(
  * not a backup, 'bad-version' for a newer format, 'malformed' for a damaged header.
  */
 export function readBackupHeader(bytes: Uint8Array, file = 'backup'): { header: BackupHeader; prefixLength: number } {
-  if (bytes.length < MAGIC.length + 4 || !MAGIC.every((byte, i) => bytes[i] === byte)) {
+  if (bytes.length < MAGIC.length || !MAGIC.every((byte, i) => bytes[i] === byte)) {
     throw new ProvkitError('wrong-type', 'not a provkit backup (the file does not start with PKBACKUP)', { file });
+  }
+  if (bytes.length < MAGIC.length + 4) {
+    throw new ProvkitError('malformed', 'the backup is truncated before its header; copy the file again', { file, field: 'header' });
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(MAGIC.length);
   const prefixLength = MAGIC.length + 4 + headerLength;
   if (headerLength > 65536 || prefixLength > bytes.length) {
-    throw new ProvkitError('malformed', 'the backup header is truncated', { file, field: 'header' });
+    throw new ProvkitError('malformed', 'the backup header is truncated; copy the file again', { file, field: 'header' });
   }
   let header: BackupHeader;
   try {

@@ -81,7 +81,9 @@ export async function openProvkitDatabase(name = DATABASE_NAME, version = SCHEMA
         for (let next = oldVersion + 1; next <= (newVersion ?? version); next++) MIGRATIONS[next - 1]!(db, tx);
       },
       blocking(_current, _blocked, event) {
-        // Another tab loaded a newer version: close so its upgrade can run, and reload there.
+        // Another tab loaded a newer version: close so its upgrade can run. Later calls on
+        // this connection fail, and storageError turns them into a request to reload the tab.
+        closedForNewerVersion = true;
         (event.target as IDBDatabase).close();
       },
     });
@@ -89,6 +91,9 @@ export async function openProvkitDatabase(name = DATABASE_NAME, version = SCHEMA
     throw storageError(error, 'opening the workbench database');
   }
 }
+
+/** Set once this page closed its connection because another tab opened a newer schema. */
+let closedForNewerVersion = false;
 
 /** Returns true when `error` is the browser's quota error in any of its spellings. */
 export function isQuotaError(error: unknown): boolean {
@@ -100,10 +105,20 @@ export function isQuotaError(error: unknown): boolean {
 
 /**
  * Turns an IndexedDB failure into a ProvkitError: quota errors become 'storage-full' with
- * the steps a technician can take; a ProvkitError passes through unchanged.
+ * the steps a technician can take, a connection closed for another tab's newer schema becomes
+ * 'invalid-state' asking for a reload, and a ProvkitError passes through unchanged.
  */
 export function storageError(error: unknown, action: string): Error {
   if (error instanceof ProvkitError) return error;
+  if (closedForNewerVersion && error instanceof Error && error.name === 'InvalidStateError') {
+    return new ProvkitError(
+      'invalid-state',
+      `Another tab opened a newer version of the workbench, so this tab closed its database while ${action}. ` +
+        'Nothing from this step was saved. Reload this tab to continue.',
+      {},
+      { cause: error },
+    );
+  }
   if (isQuotaError(error)) {
     return new ProvkitError(
       'storage-full',
@@ -127,7 +142,12 @@ export async function inTransaction<Names extends StoreNames<ProvkitSchema>, Res
   action: string,
   work: (tx: IDBPTransaction<ProvkitSchema, Names[], 'readwrite'>) => Promise<Result>,
 ): Promise<Result> {
-  const tx = db.transaction(stores, 'readwrite');
+  let tx: IDBPTransaction<ProvkitSchema, Names[], 'readwrite'>;
+  try {
+    tx = db.transaction(stores, 'readwrite');
+  } catch (error) {
+    throw storageError(error, action);
+  }
   try {
     const result = await work(tx);
     await tx.done;

@@ -30,13 +30,30 @@ const key = {
 /** Writes of the running transaction, by record key. */
 type Pending = Map<string, unknown>;
 
+/** Name of the Web Lock that serialises lab issuer transactions across tabs of one origin. */
+export const ISSUER_LOCK_NAME = 'provkit-lab-issuer';
+
+/** The part of the Web Locks API (`navigator.locks`) the store uses. */
+interface LockManagerLike {
+  request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * Runs `body` while holding the issuer's Web Lock, so that two tabs cannot both read a
+ * request as undecided and both write a decision. Where the API is missing (Node, old
+ * browsers) the body runs unlocked, and isolation holds within one page only.
+ */
+function underIssuerLock<T>(body: () => Promise<T>): Promise<T> {
+  const locks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+  return locks === undefined ? body() : locks.request(ISSUER_LOCK_NAME, body);
+}
+
 /**
  * The lab issuer's store in the workbench database. A transaction's reads see the
  * committed records plus its own writes. Its writes are buffered and committed in one
  * IndexedDB transaction when the body returns. The issuer may therefore run cryptography
- * inside the body, which would make IndexedDB commit early. Transactions run one after another.
- *
- * NOTE: isolation holds within one tab; two tabs running the lab issuer at once can interleave.
+ * inside the body, which would make IndexedDB commit early. Transactions run one after another,
+ * within a page through a promise queue and across tabs through a Web Lock.
  */
 export class IndexedDbIssuerStore implements IssuerStore {
   readonly #db: ProvkitDatabase;
@@ -59,7 +76,8 @@ export class IndexedDbIssuerStore implements IssuerStore {
       }
       return result;
     };
-    const next = this.#queue.then(run, run);
+    const locked = (): Promise<T> => underIssuerLock(run);
+    const next = this.#queue.then(locked, locked);
     this.#queue = next.catch(() => undefined);
     return next;
   }

@@ -51,7 +51,8 @@ describe('bad files', () => {
     const exported = await download(page, () => page.getByRole('button', { name: 'Export selected (.zip)' }).click());
     mcpr = unzip(exported.bytes)['GOOD-1.mcpr']!;
     // The good request leaves the queue so that the same bytes can be offered again.
-    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('button', { name: 'Delete…' }).click();
+    await page.getByRole('button', { name: 'Delete 1 request' }).click();
     await page.getByText('Deleted.').waitFor();
   });
 

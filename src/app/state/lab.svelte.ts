@@ -3,10 +3,14 @@ import { LabIssuer, type SubmitResult } from '../../issuer/issuer.js';
 import type { UnlockedCa } from '../../issuer/ca.js';
 import { reportToCsv, reportToJson } from '../../issuer/report.js';
 import { currentState, type RequestState } from '../../issuer/states.js';
-import type { DeviceRecord, RequestRecord as IssuerRequest, SystemRecord } from '../../issuer/store.js';
+import type { DeviceRecord, SystemRecord } from '../../issuer/store.js';
 import { IndexedDbIssuerStore } from '../../storage/issuer-store.js';
 import type { QueueState } from '../../storage/records.js';
 import { parseHardwareIds } from './hardware-ids.js';
+import { checkSystemName } from './system-name.js';
+import { groupByDevice, type LabDevice, type LabRow } from './lab-devices.js';
+
+export type { LabDevice, LabRow } from './lab-devices.js';
 import { readFiles } from '../files/io.js';
 import { expandArchives } from '../files/zip.js';
 import { fileTransport } from '../files/transport.js';
@@ -42,13 +46,6 @@ export interface NewSystemForm {
   passphrase: string;
 }
 
-/** One request of the selected system as the device list shows it. */
-export interface LabRow {
-  record: IssuerRequest;
-  state: RequestState;
-  reason?: string;
-  failure?: string;
-}
 
 /** Queue state that a queued request takes when the lab records an issuer state for it. */
 const QUEUE_STATE_OF: Partial<Record<RequestState, QueueState>> = {
@@ -71,6 +68,8 @@ export class LabState {
   selectedId = $state('');
   rows = $state.raw<LabRow[]>([]);
   devices = $state.raw<DeviceRecord[]>([]);
+  /** One entry per hardware id, with the state of its newest request. */
+  deviceList = $state.raw<LabDevice[]>([]);
   unlocked = $state.raw<UnlockedCa | undefined>(undefined);
   busy = $state(false);
   lastSubmit = $state.raw<SubmitResult[]>([]);
@@ -103,6 +102,7 @@ export class LabState {
     if (system === undefined) {
       this.rows = [];
       this.devices = [];
+      this.deviceList = [];
       return;
     }
     const lab = await this.#lab();
@@ -121,11 +121,13 @@ export class LabState {
       })
       .sort((a, b) => a.record.hardwareId.localeCompare(b.record.hardwareId) || a.record.receivedAt.localeCompare(b.record.receivedAt));
     this.devices = devices;
+    this.deviceList = groupByDevice(this.rows, devices);
   }
 
   /** Creates a system with its CA hierarchy; throws ProvkitError('invalid-argument') for a bad form. */
   async createSystem(form: NewSystemForm): Promise<SystemRecord> {
     if (form.passphrase.length < 8) throw new ProvkitError('invalid-argument', 'the CA passphrase needs at least 8 characters');
+    checkSystemName(form.name);
     const handles = form.components.split(/[\s,;]+/).filter((h) => h !== '');
     const allow = parseHardwareIds(form.allowList);
     if (allow.invalid.length > 0) throw new ProvkitError('invalid-argument', `allow-list line ${allow.invalid[0]!.line}: ${allow.invalid[0]!.message}`);
@@ -216,7 +218,9 @@ export class LabState {
       if (result.requestId !== undefined && result.state !== undefined) await this.#followInQueue(result.requestId, result.state);
       if (!result.ok) {
         const first = result.failures[0];
-        throw new ProvkitError(first?.code ?? 'malformed', first?.message ?? 'the request failed verification', { file: file.name });
+        const message = first?.message ?? 'the request failed verification';
+        // The issuer's failure messages already name the file they were given.
+        throw new ProvkitError(first?.code ?? 'malformed', message, message.startsWith(`${file.name}: `) ? {} : { file: file.name });
       }
     });
     this.lastSubmit = results;

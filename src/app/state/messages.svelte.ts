@@ -1,5 +1,6 @@
 import { ProvkitError, type ErrorCode } from '../../errors.js';
 import { appStatus } from './status.svelte.js';
+import { visibleText } from '../format.js';
 
 /** A message shown to the technician after an action. */
 export interface Message {
@@ -21,7 +22,7 @@ class Messages {
 
   /** Shows a success or information message. */
   say(text: string, kind: 'success' | 'info' = 'success'): void {
-    this.list = [{ id: this.#next++, kind, text }, ...this.list.filter((m) => m.kind === 'error').slice(0, 3)];
+    this.list = [{ id: this.#next++, kind, text: visibleText(text) }, ...this.list.filter((m) => m.kind === 'error').slice(0, 3)];
     void appStatus.refreshEstimate();
   }
 
@@ -37,6 +38,7 @@ class Messages {
       const text = error instanceof Error ? error.message : String(error);
       message = { id: this.#next++, kind: 'error', text: prefix + text };
     }
+    message.text = visibleText(message.text);
     const errors = this.list.filter((m) => m.kind === 'error');
     this.list = [message, ...errors.slice(0, 2)];
   }

@@ -161,7 +161,9 @@ export class ProfilesState {
         files.push({ name: fileNameFor(row.request.hardwareId, 'mcpi'), bytes: identity.bytes }, { name: fileNameFor(row.request.hardwareId, 'mcp'), bytes: row.profile.finalMcp });
       }
     }
-    if (files.length === 0) throw new ProvkitError('invalid-argument', 'select installed requests whose final identity was produced here');
+    if (files.length === 0) {
+      throw new ProvkitError('invalid-argument', 'no selected request has a final identity yet; select requests generated in this browser and produce their final identities first');
+    }
     await fileTransport.send(files, { archiveName: batchName('final-identities', 'zip') });
     return files.length / 2;
   }
