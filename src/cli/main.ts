@@ -6,10 +6,11 @@ import { DEVICE_COMMANDS } from './commands/device.js';
 import { IDENTITY_COMMANDS } from './commands/identity.js';
 import { INSPECT_COMMANDS } from './commands/inspect.js';
 import { LAB_COMMANDS } from './commands/lab.js';
+import { PROXY_COMMANDS } from './commands/proxy.js';
 import { EXIT, EXIT_DESCRIPTIONS, exitCodeFor } from './exit-codes.js';
 
 /** Every command, in the order `provkit --help` lists them. */
-export const COMMANDS: CommandSpec[] = [...LAB_COMMANDS, ...DEVICE_COMMANDS, ...INSPECT_COMMANDS, ...IDENTITY_COMMANDS];
+export const COMMANDS: CommandSpec[] = [...LAB_COMMANDS, ...DEVICE_COMMANDS, ...PROXY_COMMANDS, ...INSPECT_COMMANDS, ...IDENTITY_COMMANDS];
 
 /** Name of the command this process runs, for the line printed when it is interrupted. */
 let runningCommand: string | undefined;

@@ -3,7 +3,7 @@ import { exportPkcs8, exportSpki, generateKeyPair, importPrivateKey, type KeyAlg
 import { issueCertificate, parseCertificate, type Certificate, type NameAttribute } from '../formats/x509.js';
 import type { Argon2idParameters, KeyDerivation } from '../crypto/wasm.js';
 import { decryptPrivateIdentity, encryptPrivateIdentity } from '../formats/identity.js';
-import { OID_KP_PROFILE_SIGNING, OID_KP_PROVISIONING_IDENTITY } from '../formats/oids.js';
+import { OID_KP_PROFILE_SIGNING, OID_KP_PROVISIONING_IDENTITY, OID_KP_PROXY } from '../formats/oids.js';
 import type { CaRecord, SystemRecord } from './store.js';
 
 const DAY_MS = 86_400_000;
@@ -166,6 +166,38 @@ export async function issueProvisioningCertificate(options: {
     notAfter,
     keyUsage: ['digitalSignature'],
     extendedKeyUsage: [OID_KP_PROVISIONING_IDENTITY],
+  });
+}
+
+/**
+ * Issues a proxy certificate (docs/formats.md, BASE.10.4): end entity under the issuing CA,
+ * because a proxy is a provisioned device rather than a device still to be provisioned.
+ * digitalSignature, extended key usage proxy only, subject O=system, OU=proxy, CN=name.
+ */
+export async function issueProxyCertificate(options: {
+  ca: UnlockedCa;
+  systemName: string;
+  name: string;
+  subjectSpki: Uint8Array;
+  validityDays: number;
+  now: Date;
+}): Promise<Certificate> {
+  const { ca, now } = options;
+  const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000 - 60_000);
+  return issueCertificate({
+    subject: [
+      { type: '2.5.4.10', shortName: 'O', value: options.systemName },
+      { type: '2.5.4.11', shortName: 'OU', value: 'proxy' },
+      { type: '2.5.4.3', shortName: 'CN', value: options.name },
+    ],
+    subjectSpki: options.subjectSpki,
+    issuer: ca.issuingCa.certificate,
+    issuerKey: ca.issuingCa.privateKey,
+    issuerAlgorithm: ca.issuingCa.algorithm,
+    notBefore,
+    notAfter: clampTo(new Date(notBefore.getTime() + options.validityDays * DAY_MS), ca.issuingCa.certificate.notAfter),
+    keyUsage: ['digitalSignature'],
+    extendedKeyUsage: [OID_KP_PROXY],
   });
 }
 

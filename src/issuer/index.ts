@@ -1,7 +1,7 @@
 /** The lab issuer's public API: systems, packages, request processing, states, report and storage. */
-export { LabIssuer, ISSUER_ACTOR, primaryFailureCode, type LabIssuerOptions, type ProvisioningPackage, type SubmitResult, type ProgressCallback } from './issuer.js';
+export { LabIssuer, ISSUER_ACTOR, primaryFailureCode, type LabIssuerOptions, type ProvisioningPackage, type ProxyIdentity, PROXY_KEY_ROLE, type SubmitResult, type ProgressCallback } from './issuer.js';
 export { RequestVerifier, type RequestVerification, type VerificationContext } from './verify-request.js';
-export { createCaHierarchy, unlockCa, issueProvisioningCertificate, CA_KEY_ROLES, type CaKeyRole, type CaSigner, type UnlockedCa, type KeyProtection } from './ca.js';
+export { createCaHierarchy, unlockCa, issueProvisioningCertificate, issueProxyCertificate, CA_KEY_ROLES, type CaKeyRole, type CaSigner, type UnlockedCa, type KeyProtection } from './ca.js';
 export { normaliseSystemSpec, defaultRoles, OID_KP_CLIENT_AUTH, OID_KP_SERVER_AUTH, type SystemSpec, type ComponentSpec, type NormalisedSystemSpec } from './system.js';
 export {
   applyTransition,
@@ -31,6 +31,7 @@ export {
   type IssuerTransaction,
   type PackageRecord,
   type RequestRecord,
+  type ProxyRecord,
   type RoleSpecRecord,
   type SystemRecord,
 } from './store.js';

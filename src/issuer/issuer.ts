@@ -11,7 +11,7 @@ import { issueCertificate, parseCertificate, type Certificate } from '../formats
 import { Logger, silentLogger } from '../log/logger.js';
 import { mapConcurrent } from '../provisioning/concurrency.js';
 import { hardwareIdUri } from '../provisioning/subject.js';
-import { clampTo, createCaHierarchy, generateProvisioningKey, issueProvisioningCertificate, unlockCa, withParameters, type UnlockedCa } from './ca.js';
+import { clampTo, createCaHierarchy, generateProvisioningKey, issueProvisioningCertificate, issueProxyCertificate, unlockCa, withParameters, type UnlockedCa } from './ca.js';
 import { buildProvisioningReport, type ProvisioningReport } from './report.js';
 import { applyTransition, currentState, type RequestState } from './states.js';
 import {
@@ -20,6 +20,7 @@ import {
   type ComponentRecord,
   type IssuedCertificateRecord,
   type IssuerStore,
+  type ProxyRecord,
   type RequestRecord,
   type SystemRecord,
 } from './store.js';
@@ -56,6 +57,17 @@ export interface ProvisioningPackage {
   /** Lowercase hex serial of the provisioning certificate. */
   provisioningSerialHex: string;
 }
+
+/** A proxy identity as {@link LabIssuer.issueProxy} returns it. */
+export interface ProxyIdentity {
+  /** `.mcpi`: the proxy key (role `proxy`), its certificate and the issuing CA, encrypted under the proxy passphrase. */
+  identity: Uint8Array;
+  certificate: Certificate;
+  record: ProxyRecord;
+}
+
+/** Key role of the proxy key inside its `.mcpi`. */
+export const PROXY_KEY_ROLE = 'proxy';
 
 /** Outcome of submitting one request. */
 export interface SubmitResult {
@@ -245,6 +257,55 @@ export class LabIssuer {
   }
 
   /**
+   * Issues a proxy identity for a system: a new key pair and a certificate with the proxy
+   * usage under the issuing CA, returned as a `.mcpi` encrypted under `proxyPassphrase` and
+   * recorded in the system. `name` (the CN and the `.mcpi` hardware id) is unique per system.
+   * Throws ProvkitError('invalid-argument') for a bad name, ('invalid-state') for a name in use.
+   */
+  async issueProxy(
+    systemId: string,
+    name: string,
+    options: { ca: UnlockedCa; proxyPassphrase: string; validityDays?: number; algorithm?: KeyAlgorithmName; signal?: AbortSignal },
+  ): Promise<ProxyIdentity> {
+    if (!/^[A-Za-z0-9._:-]{1,36}$/.test(name)) {
+      throw new ProvkitError('invalid-argument', `proxy name ${JSON.stringify(name)} must be 1 to 36 letters, digits, '.', '_', ':' or '-', because the .mcpi header stores it as the hardware id`);
+    }
+    const system = await this.store.transaction((tx) => requireSystem(tx, systemId));
+    checkUnlocked(options.ca, system);
+    const inUse = (candidate: SystemRecord): boolean => (candidate.proxies ?? []).some((proxy) => proxy.name === name);
+    if (inUse(system)) throw new ProvkitError('invalid-state', `system ${system.name} already has a proxy named ${JSON.stringify(name)}; choose another name`);
+    const now = this.#now();
+    const algorithm = options.algorithm ?? 'ecdsa-p256';
+    const { keys, spki } = await generateProvisioningKey(algorithm);
+    const certificate = await issueProxyCertificate({ ca: options.ca, systemName: system.name, name, subjectSpki: spki, validityDays: options.validityDays ?? 365, now });
+    const identity = await encryptPrivateIdentity(
+      {
+        kind: 'mcpi',
+        systemId: system.id,
+        componentHandle: PROXY_KEY_ROLE,
+        hardwareId: name,
+        keys: [{ role: PROXY_KEY_ROLE, algorithm, pkcs8: await exportPkcs8(keys.privateKey), certificate: certificate.der, chain: [options.ca.issuingCa.certificate.der] }],
+      },
+      options.proxyPassphrase,
+      withParameters({ kdf: this.#kdf, ...(options.signal !== undefined ? { signal: options.signal } : {}) }, this.#kdfParameters),
+    );
+    const record: ProxyRecord = { name, serialHex: certificate.serialHex, subject: certificate.subjectName, certificate: certificate.der, notAfter: certificate.notAfter.toISOString(), createdAt: now.toISOString() };
+    await this.store.transaction(async (tx) => {
+      const current = await requireSystem(tx, systemId);
+      if (inUse(current)) throw new ProvkitError('invalid-state', `system ${current.name} already has a proxy named ${JSON.stringify(name)}; choose another name`);
+      await tx.putSystem({ ...current, proxies: [...(current.proxies ?? []), record] });
+    });
+    this.#logger.info('proxy issued', { systemId, name, serial: certificate.serialHex, notAfter: record.notAfter });
+    return { identity, certificate, record };
+  }
+
+  /** Lists the proxy identities issued for a system, oldest first; throws ProvkitError('not-found'). */
+  async listProxies(systemId: string): Promise<ProxyRecord[]> {
+    const system = await this.store.transaction((tx) => requireSystem(tx, systemId));
+    return [...(system.proxies ?? [])];
+  }
+
+  /**
    * Checks a Provision Request and records it: Verifying, then Failed (with the code of the
    * first failed check), Auto-approved or Needs approval. When the system approves
    * automatically and `ca` is given, issues the Certified Profile at once. A request that
@@ -285,7 +346,9 @@ export class LabIssuer {
     const first = verification.failures[0];
     const state = await this.store.transaction(async (tx) => {
       if (!(await tx.markRequestIdSeen(system.id, manifest.requestId))) return 'replay' as const;
-      let history = applyTransition([], 'verifying', { actor: ISSUER_ACTOR, at: now }, manifest.requestId);
+      // A proxied request names its proxy as the actor that delivered it.
+      const proxySigner = verification.proxySigner;
+      let history = applyTransition([], 'verifying', { actor: proxySigner === undefined ? ISSUER_ACTOR : `proxy ${proxySigner.serialHex}`, at: now }, manifest.requestId);
       if (first !== undefined) {
         history = applyTransition(history, 'failed', { actor: ISSUER_ACTOR, at: now, code: first.code, message: first.message }, manifest.requestId);
       } else {
@@ -302,6 +365,7 @@ export class LabIssuer {
         history,
       };
       if (first !== undefined) record.failure = { code: first.code, message: first.message };
+      if (proxySigner !== undefined) record.proxy = { serialHex: proxySigner.serialHex, subject: proxySigner.subjectName };
       await tx.putRequest(record);
       const device = (await tx.getDevice(system.id, manifest.hardwareId)) ?? { systemId: system.id, hardwareId: manifest.hardwareId, componentHandle: manifest.componentHandle, requestIds: [] };
       if (first === undefined) device.componentHandle = manifest.componentHandle;

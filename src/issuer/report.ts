@@ -25,6 +25,8 @@ export interface ReportRow {
   certificates: ReportCertificate[];
   rejectionReason?: string;
   failureCode?: ErrorCode;
+  /** The proxy that delivered the current request, when it arrived wrapped. Not a CSV column. */
+  proxy?: { serialHex: string; subject: string };
 }
 
 /** The provisioning report of one system. */
@@ -76,6 +78,7 @@ export async function buildProvisioningReport(store: IssuerStore, systemId: stri
       if (rejection?.reason !== undefined) row.rejectionReason = rejection.reason;
       const failure = current.history.find((transition) => transition.state === 'failed');
       if (failure?.code !== undefined) row.failureCode = failure.code;
+      if (current.proxy !== undefined) row.proxy = current.proxy;
       rows.push(row);
     }
 

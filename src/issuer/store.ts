@@ -46,6 +46,21 @@ export interface SystemRecord {
   requestWindowSeconds: number;
   createdAt: string;
   ca: CaRecord;
+  /** Proxy identities issued for the system; absent in labs created before proxies existed. */
+  proxies?: ProxyRecord[];
+}
+
+/** A proxy identity issued for a system: the device that wraps other devices' requests. */
+export interface ProxyRecord {
+  /** Name given at issue, unique within the system; the certificate's CN. */
+  name: string;
+  /** Lowercase hex serial of the proxy certificate. */
+  serialHex: string;
+  /** The certificate's subject as a string, for example "CN=gateway-1,OU=proxy,O=Pumps". */
+  subject: string;
+  certificate: Uint8Array;
+  notAfter: string;
+  createdAt: string;
 }
 
 /** A provisioning package exported for a component: the provisioning certificate it carries. */
@@ -76,6 +91,8 @@ export interface RequestRecord {
   profile?: Uint8Array;
   /** Set when verification failed: the code and message of the first failed check. */
   failure?: { code: ErrorCode; message: string };
+  /** The proxy whose outer SignedData carried the request, when it arrived wrapped. */
+  proxy?: { serialHex: string; subject: string };
 }
 
 /** A certificate issued to a device. */

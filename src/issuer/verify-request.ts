@@ -28,6 +28,8 @@ export interface RequestVerification {
   warnings: string[];
   /** The certificate that signed the request (provisioning or device identity). */
   signer: Certificate | undefined;
+  /** The certificate that signed the outer SignedData of a proxied request, when its signature verified. */
+  proxySigner?: Certificate;
 }
 
 /**
@@ -47,9 +49,9 @@ export class RequestVerifier {
 
   /**
    * Runs every check of a request against its system at time `now` and returns all failures.
-   * The checks: signature and path of the signer (and of a proxy), the signer's binding to the
-   * component or device, the component, profile, roles and algorithms, each CSR's
-   * self-signature and subject, the hardware id allow-list, the creation time window, and
+   * The checks: signature and path of the signer (and of a proxy that the system issued), the
+   * signer's binding to the component or device, the component, profile, roles and algorithms,
+   * each CSR's self-signature and subject, the hardware id allow-list, the creation time window, and
    * request id replay (`seen`).
    */
   async verify(request: ProvisionRequest, context: VerificationContext, now: Date, seen: (requestId: string) => boolean): Promise<RequestVerification> {
@@ -70,8 +72,6 @@ export class RequestVerifier {
     const requiredUsage = manifest.purpose === 'initial' ? OID_KP_PROVISIONING_IDENTITY : OID_KP_DEVICE_IDENTITY;
     // The signature checks are independent, so they run concurrently; WebCrypto verifies off
     // the calling thread.
-    // NOTE: a proxied request passes only when the proxy's certificate (usage BASE.10.4) chains
-    // to the system root, and the lab issuer has no command that issues such a certificate yet.
     const [signature, proxy, csrOutcomes] = await Promise.all([
       verifySignedData(request.signedData, { anchors, time: now, requiredExtendedKeyUsage: [requiredUsage], cache: this.pathCache }),
       request.proxy === undefined ? undefined : verifySignedData(request.proxy, { anchors, time: now, requiredExtendedKeyUsage: [OID_KP_PROXY], cache: this.pathCache }),
@@ -79,9 +79,16 @@ export class RequestVerifier {
     ]);
     failures.push(...signature.failures);
     warnings.push(...signature.warnings);
+    let proxySigner: Certificate | undefined;
     if (proxy !== undefined) {
       failures.push(...proxy.failures);
       warnings.push(...proxy.warnings);
+      proxySigner = proxy.signer;
+      // A valid path with the proxy usage is not enough: the proxy must be one the lab issued
+      // for this system and still lists, so that removing its record stops its requests.
+      if (proxySigner !== undefined && proxy.failures.length === 0 && !(system.proxies ?? []).some((candidate) => bytesEqual(candidate.certificate, proxySigner!.der))) {
+        failures.push({ code: 'untrusted', message: `${request.proxy!.location.file ?? file}: proxy certificate: the proxy "${proxySigner.subjectName}" is not a proxy issued for system ${system.name}; issue one with "provkit lab proxy"` });
+      }
     }
     const signer = signature.signer;
 
@@ -164,7 +171,7 @@ export class RequestVerifier {
       add('not-yet-valid', 'manifest.createdAt', `the request claims creation at ${manifest.createdAt}, more than ${system.requestWindowSeconds} s after ${now.toISOString()}; check the device clock`);
     }
 
-    return { request, failures, warnings, signer };
+    return { request, failures, warnings, signer, ...(proxySigner !== undefined ? { proxySigner } : {}) };
   }
 
   /**

@@ -6,6 +6,7 @@ import { reportToCsv, reportToJson } from '../../issuer/report.js';
 import { currentState } from '../../issuer/states.js';
 import { normaliseSystemSpec, type SystemSpec } from '../../issuer/system.js';
 import { FileIssuerStore } from '../../node/file-issuer-store.js';
+import { toPem } from '../../formats/der.js';
 import { CommandFailure, flag, integerOption, requiredString, stringList, stringOption, type CommandArguments, type CommandContext, type CommandSpec, type OptionSpec } from '../command.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { checkOutputs, passphraseOptions, readInput, readPassphrase, writeOutputs } from '../io.js';
@@ -13,6 +14,7 @@ import { KDF_OPTIONS, kdfParameters, keyDerivation, oneOf } from '../runtime.js'
 
 const LAB_PASSPHRASE_ENV = 'PROVKIT_LAB_PASSPHRASE';
 const PACKAGE_PASSPHRASE_ENV = 'PROVKIT_PACKAGE_PASSPHRASE';
+const PROXY_PASSPHRASE_ENV = 'PROVKIT_PROXY_PASSPHRASE';
 
 const LAB: Record<string, OptionSpec> = {
   lab: { type: 'string', value: 'DIR', required: true, description: 'Lab directory holding the issuer state (issuer.json).' },
@@ -161,9 +163,60 @@ const labPackage: CommandSpec = {
   },
 };
 
+const labProxy: CommandSpec = {
+  name: 'lab proxy',
+  summary: "Issue a proxy identity for a system. It is a new key and a certificate with the provkit proxy usage (BASE.10.4) under the issuing CA, written as a .mcpi encrypted under the proxy passphrase. The proxy wraps devices' requests with \"provkit proxy wrap\".",
+  options: {
+    ...LAB,
+    ...SYSTEM,
+    name: { type: 'string', value: 'NAME', required: true, description: "Proxy name, unique in the system: the certificate's CN and the .mcpi hardware id (1 to 36 letters, digits, '.', '_', ':', '-')." },
+    out: { type: 'string', value: 'FILE', required: true, description: 'Where to write the proxy .mcpi.' },
+    'cert-out': { type: 'string', value: 'FILE', description: 'Also write the proxy certificate as PEM to FILE.' },
+    'validity-days': { type: 'string', value: 'DAYS', description: 'Validity of the proxy certificate in days (default 365).' },
+    force: { type: 'boolean', description: 'Replace existing output files.' },
+    ...LAB_PASSPHRASE,
+    ...passphraseOptions('proxy-passphrase', 'proxy passphrase that protects the .mcpi', PROXY_PASSPHRASE_ENV),
+    ...KDF_OPTIONS,
+    ...JSON_OUTPUT,
+  },
+  async run(args, context) {
+    const issuer = await openIssuer(args, context);
+    const system = await issuer.findSystem(stringOption(args, 'system'));
+    const name = requiredString(args, 'name', 'lab proxy');
+    const validityDays = integerOption(args, 'validity-days', { min: 1, max: 10950 });
+    const passphrase = await readPassphrase(args, context, 'passphrase', 'lab passphrase', LAB_PASSPHRASE_ENV);
+    const proxyPassphrase = await readPassphrase(args, context, 'proxy-passphrase', 'proxy passphrase', PROXY_PASSPHRASE_ENV);
+    const out = stringOption(args, 'out')!;
+    const certOut = stringOption(args, 'cert-out');
+    const outputs = certOut === undefined ? [out] : [out, certOut];
+    // Checked before the proxy is recorded, so that a name clash changes nothing in the lab.
+    await checkOutputs(outputs, flag(args, 'force'));
+    const ca = await issuer.unlock(system.id, passphrase);
+    const issued = await issuer.issueProxy(system.id, name, { ca, proxyPassphrase, ...(validityDays !== undefined ? { validityDays } : {}) });
+    await writeOutputs([{ file: out, bytes: issued.identity }, ...(certOut === undefined ? [] : [{ file: certOut, bytes: toPem('CERTIFICATE', issued.certificate.der) }])], flag(args, 'force'));
+    const { record } = issued;
+    if (flag(args, 'json')) context.print(JSON.stringify({ systemId: system.id, name, serial: record.serialHex, subject: record.subject, notAfter: record.notAfter, files: outputs }, null, 2));
+    else context.print(`wrote ${outputs.join(' and ')}: proxy ${name} of system ${system.name}, certificate serial ${record.serialHex} until ${record.notAfter}`);
+  },
+};
+
+const labProxies: CommandSpec = {
+  name: 'lab proxies',
+  summary: 'List the proxy identities issued for a system: name, certificate serial, subject, expiry and issue time.',
+  options: { ...LAB, ...SYSTEM, ...JSON_OUTPUT },
+  async run(args, context) {
+    const issuer = await openIssuer(args, context);
+    const system = await issuer.findSystem(stringOption(args, 'system'));
+    const proxies = (await issuer.listProxies(system.id)).map(({ certificate: _certificate, ...rest }) => rest);
+    if (flag(args, 'json')) context.print(JSON.stringify(proxies, null, 2));
+    else if (proxies.length === 0) context.print(`system ${system.name} has no proxy; issue one with "provkit lab proxy"`);
+    else for (const proxy of proxies) context.print(`${proxy.name}: serial ${proxy.serialHex}, ${proxy.subject}, until ${proxy.notAfter}, issued ${proxy.createdAt}`);
+  },
+};
+
 const labSubmit: CommandSpec = {
   name: 'lab submit',
-  summary: 'Verify Provision Requests and record them. In automatic mode, requests that pass are approved and, when the lab passphrase is available, their Certified Profile is issued at once.',
+  summary: 'Verify Provision Requests, plain or wrapped by a proxy, and record them. In automatic mode, requests that pass are approved and, when the lab passphrase is available, their Certified Profile is issued at once.',
   positionals: 'REQUEST.mcpr...',
   positionalCount: { min: 1, max: 10_000 },
   options: {
@@ -340,4 +393,4 @@ const labReport: CommandSpec = {
 };
 
 /** The `provkit lab ...` commands. */
-export const LAB_COMMANDS: CommandSpec[] = [labInit, labPackage, labSubmit, labApprove, labReject, labProfile, labComplete, labReport];
+export const LAB_COMMANDS: CommandSpec[] = [labInit, labPackage, labProxy, labProxies, labSubmit, labApprove, labReject, labProfile, labComplete, labReport];
