@@ -15,7 +15,9 @@ for (const report of reports) {
   }
   const results = JSON.parse(readFileSync(report, 'utf8'));
   passed += results.numPassedTests;
-  failed += results.numFailedTests + (results.numRuntimeErrorTestSuites ?? 0);
+  // A file whose beforeAll fails reports its tests as skipped, not failed, so count the file.
+  const failedFiles = results.testResults.filter((file) => file.status === 'failed').length;
+  failed += Math.max(results.numFailedTests, failedFiles);
   skipped += results.numPendingTests + results.numTodoTests;
 }
 

@@ -33,6 +33,9 @@ export async function expectMessage(page: Page, text: string | RegExp): Promise<
 export async function createLabSystem(page: Page, name: string, components = 'controller', approval: 'manual' | 'automatic' = 'manual'): Promise<void> {
   await goTo(page, 'Lab issuer');
   const form = page.getByRole('form', { name: 'New system' });
+  // The screen opens the form by itself once it has loaded an empty lab, and shows the system
+  // selector otherwise: wait for either, so the toggle is not clicked while it still changes.
+  await form.or(page.getByLabel('Selected system')).first().waitFor();
   if (!(await form.isVisible())) await page.getByRole('button', { name: 'New system' }).click();
   await page.getByLabel('Name', { exact: true }).fill(name);
   await page.getByLabel('Approval').selectOption(approval);
