@@ -162,7 +162,7 @@ export interface Certificate {
   selfIssued: boolean;
   /** Lowercase hex SHA-256 of `der`. */
   fingerprint: string;
-  /** Deviations that RFC 5280 tells readers to tolerate, such as negative or zero serials. */
+  /** Deviations that RFC 5280 asks readers to accept, such as negative or zero serials. */
   warnings: string[];
 }
 
@@ -312,7 +312,7 @@ function parseTbsCertificate(tbsTlv: Tlv, location: ErrorLocation): { fields: Tb
 }
 
 // CertificateSerialNumber ::= INTEGER. RFC 5280 4.1.2.2 requires a positive value of at most
-// 20 octets from issuers but tells readers to handle negative and zero serials gracefully.
+// 20 octets from issuers but asks readers to handle negative and zero serials gracefully.
 function describeSerial(serial: Uint8Array, warnings: string[]): string {
   const negative = (serial[0]! & 0x80) !== 0;
   if (negative) {

@@ -131,7 +131,7 @@ export async function generateProvisionRequest(
   const time = options.time ?? new Date();
   const requestId = options.requestId ?? newUuid();
   const external = new Map((options.externalCsrs ?? []).map((entry) => [entry.role, entry]));
-  // A CSR read from a file is reported by that file's name, which the user knows.
+  // A CSR read from a file is reported by the file name the user gave, not an internal field.
   const csrLocation = (entry: ExternalCsr) => (entry.file === undefined ? { field: `externalCsrs[${entry.role}]` } : { file: entry.file });
   for (const entry of external.values()) {
     if (!device.keyRoles.some((spec) => spec.role === entry.role)) {
