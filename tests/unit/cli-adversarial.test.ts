@@ -5,6 +5,7 @@ import { chmod, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:f
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, createCliRunner } from '../helpers/cli.js';
 import { temporaryDirectory } from './provisioning-fixtures.js';
 
 // Runs `node bin/provkit.mjs` as a user would and checks, for each bad input, the exit status,
@@ -18,13 +19,6 @@ const LAB_PASSPHRASE = 'lab-secret-Q7ZX';
 const PACKAGE_PASSPHRASE = 'package-secret-W3YQ';
 const DEVICE_PASSPHRASE = 'device-secret-K9JH';
 
-interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 let work = '';
 const baseEnv: Record<string, string> = {
   PATH: process.env['PATH'] ?? '',
@@ -35,28 +29,13 @@ const baseEnv: Record<string, string> = {
   PROVKIT_ACTOR: 'tester',
 };
 
-function cli(args: string[], env: Record<string, string | undefined> = {}, cwd = work): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [PROVKIT, ...args], { cwd, env: { ...baseEnv, ...env } as NodeJS.ProcessEnv, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      let code: number | null = 0;
-      if (error !== null) code = typeof error.code === 'number' ? error.code : null;
-      resolve({ code, signal: error?.signal ?? null, stdout, stderr });
-    });
-  });
-}
-
-async function ok(args: string[], env: Record<string, string | undefined> = {}): Promise<string> {
-  const result = await cli(args, env);
-  expect(result.stderr, `provkit ${args.join(' ')}`).toBe('');
-  expect(result.code).toBe(0);
-  return result.stdout;
-}
+const runner = createCliRunner(() => work, baseEnv);
+const { cli, ok } = runner;
 
 /** Runs provkit, expects `code` and exactly `line` on stderr, and returns the result. */
 async function fails(args: string[], code: number, line: string, env: Record<string, string | undefined> = {}): Promise<CliResult> {
-  const result = await cli(args, env);
+  const result = await runner.fails(args, code, env);
   expect(result.stderr).toBe(`${line}\n`);
-  expect(result.code).toBe(code);
   return result;
 }
 

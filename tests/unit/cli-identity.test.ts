@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, createCliRunner } from '../helpers/cli.js';
 import { openssl, temporaryDirectory } from './provisioning-fixtures.js';
 
 // Runs `node bin/provkit.mjs identity ...` as a user would, with OpenSSL 3 on the other side of
@@ -11,17 +10,9 @@ import { openssl, temporaryDirectory } from './provisioning-fixtures.js';
 // flags --kdf-memory 19456 --kdf-passes 2; the PKCS #12 files keep the default 600000 iterations
 // unless a test sets --p12-iterations.
 
-const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PROVKIT = path.join(repositoryRoot, 'bin/provkit.mjs');
 const KDF = ['--kdf-memory', '19456', '--kdf-passes', '2'];
 const DEVICE_PASSPHRASE = 'device passphrase';
 const P12_PASSPHRASE = 'p12 export passphrase';
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 interface HeaderJson {
   kind: string;
@@ -40,28 +31,12 @@ const baseEnv: Record<string, string> = {
   PROVKIT_ACTOR: 'tester',
 };
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [PROVKIT, ...args], { cwd: work, env: { ...baseEnv, ...env }, encoding: 'utf8' }, (error, stdout, stderr) => {
-      let code = 0;
-      if (error !== null) code = typeof error.code === 'number' ? error.code : 1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-async function ok(args: string[], env: Record<string, string> = {}): Promise<string> {
-  const result = await cli(args, env);
-  expect(result.stderr, `provkit ${args.join(' ')}`).toBe('');
-  expect(result.code, `provkit ${args.join(' ')}`).toBe(0);
-  return result.stdout;
-}
+const runner = createCliRunner(() => work, baseEnv);
+const { ok } = runner;
 
 /** Runs provkit and expects `code` and exactly `line` as the one line on stderr. */
 async function fails(args: string[], code: number, line: string | RegExp, env: Record<string, string> = {}): Promise<CliResult> {
-  const result = await cli(args, env);
-  expect(result.code, `provkit ${args.join(' ')}: ${result.stderr}`).toBe(code);
-  expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+  const result = await runner.fails(args, code, env);
   if (typeof line === 'string') expect(result.stderr).toBe(`${line}\n`);
   else expect(result.stderr).toMatch(line);
   return result;

@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importPrivateKey } from '../../src/crypto/algorithms.js';
 import { decryptPrivateIdentity } from '../../src/formats/identity.js';
@@ -10,17 +8,10 @@ import { parseCertificate } from '../../src/formats/x509.js';
 import { generateProvisioningKey, issueProxyCertificate } from '../../src/issuer/ca.js';
 import { LabIssuer } from '../../src/issuer/issuer.js';
 import { FileIssuerStore } from '../../src/node/file-issuer-store.js';
+import { type CliResult, createCliRunner } from '../helpers/cli.js';
 import { openssl, temporaryDirectory, testKdf } from './provisioning-fixtures.js';
 
-const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PROVKIT = path.join(repositoryRoot, 'bin/provkit.mjs');
 const KDF = ['--kdf-memory', '19456', '--kdf-passes', '2'];
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 let workDirectory = '';
 const baseEnv: Record<string, string> = {
@@ -33,28 +24,12 @@ const baseEnv: Record<string, string> = {
 const device = { PROVKIT_PASSPHRASE: 'package passphrase', PROVKIT_NEW_PASSPHRASE: 'device passphrase' };
 const proxy = { PROVKIT_PASSPHRASE: 'proxy passphrase' };
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [PROVKIT, ...args], { cwd: workDirectory, env: { ...baseEnv, ...env }, encoding: 'utf8' }, (error, stdout, stderr) => {
-      let code = 0;
-      if (error !== null) code = typeof error.code === 'number' ? error.code : 1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-async function ok(args: string[], env: Record<string, string> = {}): Promise<string> {
-  const result = await cli(args, env);
-  expect(result.stderr, `provkit ${args.join(' ')}`).toBe('');
-  expect(result.code, `provkit ${args.join(' ')}`).toBe(0);
-  return result.stdout;
-}
+const runner = createCliRunner(() => workDirectory, baseEnv);
+const { ok } = runner;
 
 /** Runs provkit and expects exit status `code` with one line on stderr that ends in `[errorCode]`. */
 async function fails(args: string[], code: number, errorCode: string, env: Record<string, string> = {}): Promise<CliResult> {
-  const result = await cli(args, env);
-  expect(result.code, `provkit ${args.join(' ')}: ${result.stderr}`).toBe(code);
-  expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+  const result = await runner.fails(args, code, env);
   expect(result.stderr.endsWith(`[${errorCode}]\n`), result.stderr).toBe(true);
   return result;
 }

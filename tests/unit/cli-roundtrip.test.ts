@@ -1,24 +1,15 @@
-import { execFile } from 'node:child_process';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toPem } from '../../src/formats/der.js';
 import { readCertifiedProfile } from '../../src/formats/profile.js';
 import { readProvisionRequest } from '../../src/formats/request.js';
 import { REPORT_CSV_COLUMNS } from '../../src/issuer/report.js';
+import { createCliRunner } from '../helpers/cli.js';
 import { openssl, temporaryDirectory, writePem } from './provisioning-fixtures.js';
 
-const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PROVKIT = path.join(repositoryRoot, 'bin/provkit.mjs');
 const KDF = ['--kdf-memory', '19456', '--kdf-passes', '2'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 let workDirectory = '';
 const baseEnv: Record<string, string> = {
@@ -27,33 +18,7 @@ const baseEnv: Record<string, string> = {
   PROVKIT_PACKAGE_PASSPHRASE: 'package passphrase',
   PROVKIT_ACTOR: 'alice',
 };
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [PROVKIT, ...args], { cwd: workDirectory, env: { ...baseEnv, ...env }, encoding: 'utf8' }, (error, stdout, stderr) => {
-      let code = 0;
-      if (error !== null) code = typeof error.code === 'number' ? error.code : 1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** Runs provkit and expects success with nothing on stderr. */
-async function ok(args: string[], env: Record<string, string> = {}): Promise<string> {
-  const result = await cli(args, env);
-  expect(result.stderr, `provkit ${args.join(' ')}`).toBe('');
-  expect(result.code, `provkit ${args.join(' ')}`).toBe(0);
-  return result.stdout;
-}
-
-/** Runs provkit and expects `code` with exactly one line on stderr. */
-async function fails(args: string[], code: number, env: Record<string, string> = {}): Promise<CliResult> {
-  const result = await cli(args, env);
-  expect(result.code, `provkit ${args.join(' ')}: ${result.stderr}`).toBe(code);
-  expect(result.stderr.endsWith('\n')).toBe(true);
-  expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
-  return result;
-}
+const { ok, fails } = createCliRunner(() => workDirectory, baseEnv);
 
 function parseCsv(text: string): Array<Record<string, string>> {
   const lines = text.trimEnd().split('\r\n');
