@@ -78,7 +78,10 @@ export async function readPassphrase(args: CommandArguments, context: CommandCon
       bytes = await readInput(file, `${purpose} file`);
     } catch (error) {
       if (!(error instanceof ProvkitError)) throw error;
-      const problem = error.code === 'not-found' ? 'does not exist' : error.code === 'oversized' ? 'is too large to be a passphrase file' : 'is a directory';
+      // readInput reports a missing file, an oversized one, or a directory (invalid-argument).
+      let problem = 'is a directory';
+      if (error.code === 'not-found') problem = 'does not exist';
+      if (error.code === 'oversized') problem = 'is too large to be a passphrase file';
       throw new ProvkitError(error.code, `the ${purpose} file given with --${prefix}-file ${problem}; give the path of a file that contains the passphrase`);
     }
     try {

@@ -313,7 +313,7 @@ export function checkRequestAgainstProfile(request: ProvisionRequest, profile: P
 
 /**
  * Checks that a .mcp was issued for `request`: same request id, hardware id, system, component and
- * profile, and each issued certificate holds the public key of the CSR of its role.
+ * profile, and each issued certificate contains the public key of the CSR of its role.
  * Returns mismatches.
  */
 export function checkProfileAnswersRequest(profile: CertifiedProfile, request: ProvisionRequest): VerificationFailure[] {

@@ -32,7 +32,7 @@ export type LogSink = (record: LogRecord) => void;
 
 /** Options of a new root logger. */
 export interface LoggerOptions {
-  /** Least severe level that reaches the sink; default `info`. */
+  /** Minimum severity that reaches the sink; default `info`. */
   level?: LogLevel;
   /** Record consumer; default {@link consoleSink}. */
   sink?: LogSink;

@@ -3,7 +3,7 @@
  * received or produced; private keys exist only inside encrypted `.mcpip`/`.mcpi` bytes.
  */
 
-/** Where a request sits in the technician's queue, from generation to completion. */
+/** Position of a request in the technician's queue, from generation to completion. */
 export type QueueState =
   | 'generated'
   | 'exported'
@@ -102,7 +102,7 @@ export interface IdentityRecord {
 
 /** A Certified Profile (`.mcp` or `.mcpp`) received for a request. */
 export interface ProfileRecord {
-  /** Request id the profile answers. */
+  /** Id of the request that the profile was issued for. */
   id: string;
   requestId: string;
   hardwareId: string;

@@ -2,8 +2,8 @@ import { Workbox } from 'workbox-window';
 import { requestPersistence, estimateStorage, type PersistenceResult } from '../../storage/persistence.js';
 
 /**
- * What the status bar shows: whether the app is cached for offline use, whether a new
- * version waits, whether the browser granted persistent storage, and the network state.
+ * State of the status bar: whether the app is cached for offline use, whether a new version
+ * is waiting, whether the browser granted persistent storage, and the network state.
  */
 class AppStatus {
   offlineReady = $state(false);
